@@ -1,0 +1,229 @@
+"""Finding the logs that matter in folders, collected-log bundles and zips.
+
+A client's ``CCM\\Logs`` holds 200 files, of which a dozen tell the update story; a folder of
+collected logs has one subfolder per machine. Discovery keeps the known ConfigMgr, Windows
+Update, WSUS and IIS logs (and their rolled ``.lo_`` / ``-YYYYMMDD-HHMMSS`` siblings), remembers
+which folder (= which host) each came from, and reports unreadable paths without stopping.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from parsers.stream import iter_chunks
+
+CLIENT_LOGS = frozenset({
+    "scanagent", "wuahandler", "updatesdeployment", "updateshandler", "updatesstore", "statemessage",
+    "locationservices", "ccmmessaging", "policyagent", "policyevaluator", "policyagentprovider", "cas",
+    "contenttransfermanager", "datatransferservice", "servicewindowmanager", "rebootcoordinator",
+    "sdmagent", "ciagent", "deltadownload", "alternatehandler", "ccmexec", "clientlocation",
+    "windowsupdate", "fspstatemessage", "ccmnotificationagent", "scnotify", "reportingevents",
+})
+MP_LOGS = frozenset({"mp_location", "mp_relay", "mp_policy", "mpfdm", "mp_getpolicy", "mpcontrol",
+                     "mp_status", "mp_framework"})
+SERVER_LOGS = frozenset({"wsyncmgr", "wcm", "wsusctrl", "supsetup", "statesys", "smsdbmon", "policypv",
+                         "objreplmgr", "sms_isvupdates_syncagent", "patchdownloader", "softwaredistribution",
+                         "change"})
+KNOWN_LOGS = CLIENT_LOGS | MP_LOGS | SERVER_LOGS
+
+_ROLLED = re.compile(r"-\d{8}-\d{6}$")
+_IIS_NAME = re.compile(r"^(u_)?(ex|in|nc)\d{6,8}(_x)?$")
+LOG_SUFFIXES = (".log", ".lo_")
+
+
+def base_name(filename: str) -> str:
+    """``ScanAgent-20131014-091925.log`` / ``ScanAgent.lo_`` / ``ScanAgent.log`` → ``scanagent``."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    for suffix in LOG_SUFFIXES:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    return _ROLLED.sub("", name)
+
+
+def is_iis_log(filename: str) -> bool:
+    return bool(_IIS_NAME.match(base_name(filename)))
+
+
+def is_known_log(filename: str) -> bool:
+    """One of the logs on the software-update path (by name, whatever its rotation suffix)."""
+    return base_name(filename) in KNOWN_LOGS or is_iis_log(filename)
+
+
+def is_rolled(filename: str) -> bool:
+    low = filename.lower()
+    return low.endswith(".lo_") or bool(_ROLLED.search(base_name_keep_stamp(low)))
+
+
+def base_name_keep_stamp(filename: str) -> str:
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    for suffix in LOG_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+@dataclass(slots=True)
+class LogSource:
+    """One file to read: on disk, or a member of a zip bundle."""
+
+    path: str
+    host_hint: str
+    zip_path: str | None = None
+    member: str | None = None
+    bias: int | None = field(default=None)
+
+    def chunks(self, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        if self.zip_path is None:
+            yield from iter_chunks(self.path, chunk_size)
+            return
+        with zipfile.ZipFile(self.zip_path) as zf, zf.open(self.member or "") as fh:
+            while True:
+                data = fh.read(chunk_size)
+                if not data:
+                    return
+                yield data
+
+    def head_tail(self, size: int = 65536) -> bytes:
+        """The last ``size`` bytes (where the newest bias is), for host-bias detection."""
+        if self.zip_path is None:
+            with open(self.path, "rb") as fh:
+                fh.seek(0, os.SEEK_END)
+                end = fh.tell()
+                fh.seek(max(0, end - size))
+                return fh.read()
+        with zipfile.ZipFile(self.zip_path) as zf:
+            data = zf.read(self.member or "")
+        return data[-size:]
+
+
+@dataclass(slots=True)
+class Discovery:
+    sources: list[LogSource]
+    errors: list[str]
+
+
+def _host_of(path: str, root: str) -> str:
+    """The machine a file belongs to: its folder's name (a bundle has one folder per machine)."""
+    parent = os.path.basename(os.path.dirname(os.path.abspath(path)))
+    if parent.lower() == "logs":
+        grand = os.path.basename(os.path.dirname(os.path.dirname(os.path.abspath(path))))
+        if grand and grand.lower() not in ("ccm", "sms_ccm", "windows"):
+            return grand
+    return parent or os.path.basename(root)
+
+
+def _wanted(name: str, all_logs: bool) -> bool:
+    if all_logs:
+        return name.lower().endswith(LOG_SUFFIXES)
+    return is_known_log(name)
+
+
+def discover(paths: Iterable[str], *, all_logs: bool = False) -> Discovery:
+    """Expand files, folders (recursively) and ``.zip`` bundles into log sources.
+
+    Files named explicitly are always read; inside folders and zips only the known update-path
+    logs are (every ``*.log``/``*.lo_`` with ``all_logs``).
+    """
+    sources: list[LogSource] = []
+    errors: list[str] = []
+    for raw in paths:
+        path = os.path.expanduser(raw)
+        if not os.path.exists(path):
+            errors.append(f"{raw}: no such file or directory")
+            continue
+        if os.path.isdir(path):
+            found = False
+            for dirpath, dirnames, filenames in os.walk(path, onerror=lambda e: errors.append(f"{e.filename}: {e.strerror}")):
+                dirnames.sort()
+                for name in sorted(filenames):
+                    full = os.path.join(dirpath, name)
+                    if name.lower().endswith(".zip"):
+                        found |= _add_zip(full, sources, errors, all_logs)
+                    elif _wanted(name, all_logs):
+                        sources.append(LogSource(full, _host_of(full, path)))
+                        found = True
+            if not found:
+                errors.append(f"{raw}: no known ConfigMgr/Windows Update logs in this folder (use --all-logs to read every *.log)")
+        elif path.lower().endswith(".zip"):
+            _add_zip(path, sources, errors, all_logs)
+        else:
+            if not os.access(path, os.R_OK):
+                errors.append(f"{raw}: permission denied")
+                continue
+            sources.append(LogSource(path, _host_of(path, os.path.dirname(path) or ".")))
+    assign_host_bias(sources)
+    return Discovery(sources, errors)
+
+
+def _add_zip(path: str, sources: list[LogSource], errors: list[str], all_logs: bool) -> bool:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = sorted(n for n in zf.namelist() if not n.endswith("/"))
+    except (OSError, zipfile.BadZipFile) as exc:
+        errors.append(f"{path}: cannot open zip bundle ({exc})")
+        return False
+    stem = os.path.splitext(os.path.basename(path))[0]
+    found = False
+    for name in names:
+        if not _wanted(name.rsplit("/", 1)[-1], all_logs):
+            continue
+        parts = name.split("/")
+        host = parts[-2] if len(parts) > 1 else stem
+        if host.lower() == "logs" and len(parts) > 2:
+            host = parts[-3]
+        sources.append(LogSource(f"{path}!{name}", host, zip_path=path, member=name))
+        found = True
+    return found
+
+
+_BIAS_IN_TAIL = re.compile(rb'time="\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d{1,7})?([+-]-?\d{1,4})"')
+_BIAS_IN_TAIL16 = re.compile(r'time="\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d{1,7})?([+-]-?\d{1,4})"')
+
+
+def bias_from_bytes(data: bytes) -> int | None:
+    """The newest CMTrace bias found in a chunk of a CMTrace log (UTF-8 or UTF-16)."""
+    found = _BIAS_IN_TAIL.findall(data)
+    if not found and b"\x00" in data:
+        for enc in ("utf-16-le", "utf-16-be"):
+            text = data[len(data) % 2:].decode(enc, "replace") if enc.endswith("le") else data.decode(enc, "replace")
+            f16 = _BIAS_IN_TAIL16.findall(text)
+            if f16:
+                return _bias_value(f16[-1])
+        return None
+    return _bias_value(found[-1].decode()) if found else None
+
+
+def _bias_value(text: str) -> int:
+    return int(text[2:]) if text.startswith("+-") else int(text)
+
+
+_ZONELESS_OR_UTC = frozenset({"windowsupdate", "softwaredistribution", "change", "reportingevents"})
+
+
+def assign_host_bias(sources: list[LogSource]) -> None:
+    """Give every source the Windows bias of CMTrace logs in the same folder, when there are any.
+
+    WindowsUpdate.log (Windows 10 format, or legacy lines before a banner) and zone-less CMTrace
+    writers have no zone of their own; the machine's ConfigMgr logs in the same folder do.
+    """
+    by_folder: dict[str, list[LogSource]] = {}
+    for src in sources:
+        key = src.zip_path + "!" + os.path.dirname(src.member or "") if src.zip_path else os.path.dirname(src.path)
+        by_folder.setdefault(key, []).append(src)
+    for group in by_folder.values():
+        bias: int | None = None
+        for src in group:
+            if base_name(src.path) not in _ZONELESS_OR_UTC and not is_iis_log(src.path):
+                try:
+                    bias = bias_from_bytes(src.head_tail())
+                except OSError:
+                    continue
+                if bias is not None:
+                    break
+        for src in group:
+            src.bias = bias

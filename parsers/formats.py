@@ -1,0 +1,348 @@
+"""Grammars of every log format on the update path, and the builders that turn a match into an Entry.
+
+Each builder receives the already-framed record text plus its position, so framing (which is
+about bytes, chunks and encodings) stays in :mod:`parsers.stream` and this module is only about
+what the text means: fields, local time, the UTC conversion rule of that format, and severity.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from parsers.entry import Entry
+from parsers.severity import infer_severity, statmsg_severity
+
+UTC = timezone.utc
+_DELTAS: dict[int, timedelta] = {}
+
+
+def _delta(minutes: int) -> timedelta:
+    d = _DELTAS.get(minutes)
+    if d is None:
+        d = _DELTAS[minutes] = timedelta(minutes=minutes)
+    return d
+
+
+def _micro(frac: str | None) -> int:
+    """1–7 fraction digits → microseconds (7-digit .NET ticks are truncated, not rounded)."""
+    if not frac:
+        return 0
+    return int(frac[:6].ljust(6, "0"))
+
+
+def windows_bias_to_utc(local: datetime, bias: int) -> datetime:
+    """CMTrace/SMS-trace bias is the Windows bias: UTC = local + bias minutes."""
+    return (local + _delta(bias)).replace(tzinfo=UTC)
+
+
+def iso_offset_to_utc(local: datetime, offset: int) -> datetime:
+    """ISO offsets (WindowsUpdate.log banner) have the opposite sign: UTC = local - offset."""
+    return (local - _delta(offset)).replace(tzinfo=UTC)
+
+
+def parse_bias(text: str | None) -> int | None:
+    """A CMTrace bias field: ``+300``, ``-60``, ``+000``, the ``+-420`` writer bug, or a bare ``300``.
+
+    ``+-420`` comes from scripts that print ``"+" + Win32_TimeZone.Bias``; Win32_TimeZone.Bias is
+    local-minus-UTC (the opposite of the Windows bias), so the true Windows bias is +420.
+    """
+    if not text:
+        return None
+    text = text.strip()
+    if text.startswith("+-"):
+        return int(text[2:])
+    return int(text)
+
+
+# --------------------------------------------------------------------------- CMTrace
+
+CM_START = "<![LOG["
+CM_END = "]LOG]!>"
+
+# The whole record, message lazily up to the first end marker. Built for finditer over a buffer.
+CM_RECORD = re.compile(
+    r'<!\[LOG\[(.*?)\]LOG\]!><time="(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?'
+    r'(?:([+-]-?\d{1,4})|\s(\d{1,4}))?"\s+date="(\d{1,2})-(\d{1,2})-(\d{4})"\s+component="([^"]*)"'
+    r'\s+context="([^"]*)"\s+type="(\d*)"\s+thread="(\d*)"(?:\s+file="([^"]*)")?[^>]*>',
+    re.DOTALL,
+)
+# Fallback for attribute blocks in an unusual order or with missing attributes.
+CM_ATTRS_BLOCK = re.compile(r"<((?:\s*[A-Za-z_]+=\"[^\"]*\")+)\s*>")
+CM_ATTR = re.compile(r'([A-Za-z_]+)="([^"]*)"')
+CM_TIME = re.compile(r"(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?(?:([+-]-?\d{1,4})|\s(\d{1,4}))?$")
+CM_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})$")
+
+_CM_TYPE = {"0": "verbose", "1": "info", "2": "warning", "3": "error"}
+
+
+def cm_severity(type_text: str, message: str) -> tuple[str, bool]:
+    sev = _CM_TYPE.get(type_text)
+    if sev is not None:
+        return sev, False
+    return infer_severity(message), True
+
+
+def apply_zone(
+    local: datetime | None, bias: int | None, host_bias: int | None
+) -> tuple[datetime | None, int | None, str]:
+    """UTC for a record: its own bias, else the host's (from sibling CMTrace logs), else assumed."""
+    if local is None:
+        return None, None, "none"
+    if bias is not None:
+        return windows_bias_to_utc(local, bias), bias, "bias"
+    if host_bias is not None:
+        return windows_bias_to_utc(local, host_bias), host_bias, "host-bias"
+    return local.replace(tzinfo=UTC), None, "assumed-local"
+
+
+def clean_message(msg: str) -> str:
+    if "\r" in msg:
+        msg = msg.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in msg:
+        msg = msg.replace("\x00", "")
+    return msg
+
+
+def cm_entry_from_match(
+    m: re.Match[str], path: str, line: int, offset: int, host_bias: int | None
+) -> Entry:
+    (msg, h, mi, s, frac, bias_s, bare_bias, mon, day, yr, comp, ctx, typ, thr, src) = m.groups()
+    msg = clean_message(msg)
+    try:
+        local: datetime | None = datetime(int(yr), int(mon), int(day), int(h), int(mi), int(s), _micro(frac))
+    except ValueError:
+        local = None
+    bias = parse_bias(bias_s) if bias_s else (int(bare_bias) if bare_bias else None)
+    utc, used_bias, source = apply_zone(local, bias, host_bias)
+    sev, inferred = cm_severity(typ, msg)
+    return Entry(
+        path, line, offset, "cmtrace", local, utc, used_bias, source, sev, inferred,
+        comp, int(thr) if thr else None, msg, ctx, src or "",
+    )
+
+
+def cm_entry_loose(
+    msg: str, attrs_text: str, path: str, line: int, offset: int, host_bias: int | None
+) -> Entry | None:
+    """Parse a record whose attribute block the strict grammar rejected (order, missing fields)."""
+    attrs = dict(CM_ATTR.findall(attrs_text))
+    tm = CM_TIME.match(attrs.get("time", ""))
+    dm = CM_DATE.match(attrs.get("date", ""))
+    if not tm or not dm:
+        return None
+    h, mi, s, frac, bias_s, bare_bias = tm.groups()
+    mon, day, yr = dm.groups()
+    try:
+        local: datetime | None = datetime(int(yr), int(mon), int(day), int(h), int(mi), int(s), _micro(frac))
+    except ValueError:
+        local = None
+    bias = parse_bias(bias_s) if bias_s else (int(bare_bias) if bare_bias else None)
+    utc, used_bias, source = apply_zone(local, bias, host_bias)
+    msg = clean_message(msg)
+    sev, inferred = cm_severity(attrs.get("type", ""), msg)
+    thr = attrs.get("thread", "")
+    return Entry(
+        path, line, offset, "cmtrace", local, utc, used_bias, source, sev, inferred,
+        attrs.get("component", ""), int(thr) if thr.isdigit() else None, msg,
+        attrs.get("context", ""), attrs.get("file", ""),
+    )
+
+
+# --------------------------------------------------------------------------- line formats
+
+SMS_LINE = re.compile(
+    r"^(.*?)~*\s*\$\$<([^>]*)><(\d{1,2})-(\d{1,2})-(\d{4}) (\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?"
+    r"([+-]-?\d{1,4})?><thread=(\d+)(?:\s*\(0x[0-9A-Fa-f]+\))?>\s*$",
+    re.DOTALL,
+)
+WU_LEGACY = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})\t(\d{1,2}):(\d{2}):(\d{2}):(\d{1,3})(?:([+-]\d{4}))?\t\s*(\d+)\t\s*([0-9A-Fa-f]+)\t([^\t]*)\t?(.*)$",
+    re.DOTALL,
+)
+WU_BANNER_TZ = re.compile(r"Logging initialized \(build: [^,]*, tz: ([+-])(\d{2})(\d{2})\)")
+WU_ETW = re.compile(
+    r"^(\d{4})[/-](\d{2})[/-](\d{2}) (\d{1,2}):(\d{2}):(\d{2})\.(\d{1,7}) +(\d+) +(\d+) +(\S+)(?: +(.*))?$",
+    re.DOTALL,
+)
+WSUS_LINE = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2}) (\d{1,2}):(\d{2}):(\d{2})\.(\d{1,7}) UTC\t([^\t]*)\t([^\t]*)\t([^\t]*)\t?(.*)$",
+    re.DOTALL,
+)
+IIS_LINE = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) ")
+IIS_DEFAULT_FIELDS = (
+    "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) "
+    "cs(Referer) sc-status sc-substatus sc-win32-status time-taken"
+).split()
+
+_WU_MARKERS = (("FATAL:", "error"), ("*FAILED*", "error"), ("WARNING:", "warning"))
+
+
+class LineState:
+    """Per-file state the line formats need: WU banner offset, IIS field list, host bias."""
+
+    __slots__ = ("host_bias", "wu_offset", "iis_fields", "is_iis_name")
+
+    def __init__(self, host_bias: int | None, is_iis_name: bool) -> None:
+        self.host_bias = host_bias
+        self.wu_offset: int | None = None
+        self.iis_fields: list[str] | None = IIS_DEFAULT_FIELDS if is_iis_name else None
+        self.is_iis_name = is_iis_name
+
+
+def _wu_severity(msg: str) -> tuple[str, bool]:
+    for marker, sev in _WU_MARKERS:
+        if marker in msg:
+            return sev, False
+    inferred = infer_severity(msg)
+    return inferred, inferred != "info"
+
+
+def parse_sms(text: str, path: str, line: int, offset: int, st: LineState) -> Entry | None:
+    m = SMS_LINE.match(text)
+    if not m:
+        return None
+    msg, comp, mon, day, yr, h, mi, s, frac, bias_s, thr = m.groups()
+    msg = clean_message(msg.rstrip())
+    try:
+        local: datetime | None = datetime(int(yr), int(mon), int(day), int(h), int(mi), int(s), _micro(frac))
+    except ValueError:
+        local = None
+    utc, used_bias, source = apply_zone(local, parse_bias(bias_s), st.host_bias)
+    sev = statmsg_severity(msg)
+    inferred = sev is None
+    if sev is None:
+        sev = infer_severity(msg)
+    return Entry(path, line, offset, "smstrace", local, utc, used_bias, source, sev, inferred,
+                 comp, int(thr), msg)
+
+
+def parse_wu_legacy(text: str, path: str, line: int, offset: int, st: LineState) -> Entry | None:
+    m = WU_LEGACY.match(text)
+    if not m:
+        return None
+    yr, mon, day, h, mi, s, ms, inline_tz, pid, tid, comp, msg = m.groups()
+    msg = clean_message(msg)
+    banner = WU_BANNER_TZ.search(msg) if "Logging initialized" in msg else None
+    if banner:
+        sign, hh, mm = banner.groups()
+        off = int(hh) * 60 + int(mm)
+        st.wu_offset = off if sign == "+" else -off
+    try:
+        local: datetime | None = datetime(int(yr), int(mon), int(day), int(h), int(mi), int(s), int(ms.ljust(3, "0")) * 1000)
+    except ValueError:
+        local = None
+    offset_min = st.wu_offset
+    source = "banner"
+    if inline_tz:
+        offset_min = (1 if inline_tz[0] == "+" else -1) * (int(inline_tz[1:3]) * 60 + int(inline_tz[3:5]))
+        source = "banner"
+    utc: datetime | None
+    bias: int | None
+    if local is None:
+        utc, bias, source = None, None, "none"
+    elif offset_min is not None:
+        utc, bias = iso_offset_to_utc(local, offset_min), -offset_min
+    else:
+        utc, bias, source = apply_zone(local, None, st.host_bias)
+    sev, inferred = _wu_severity(msg)
+    return Entry(path, line, offset, "wu-legacy", local, utc, bias, source, sev, inferred,
+                 comp.strip(), int(tid, 16), msg, extra={"pid": int(pid)})
+
+
+def parse_wu_etw(text: str, path: str, line: int, offset: int, st: LineState) -> Entry | None:
+    m = WU_ETW.match(text)
+    if not m:
+        return None
+    yr, mon, day, h, mi, s, frac, pid, tid, comp, msg = m.groups()
+    msg = clean_message(msg or "")
+    try:
+        local: datetime | None = datetime(int(yr), int(mon), int(day), int(h), int(mi), int(s), _micro(frac))
+    except ValueError:
+        local = None
+    utc, bias, source = apply_zone(local, None, st.host_bias)
+    sev, inferred = _wu_severity(msg)
+    return Entry(path, line, offset, "wu-etw", local, utc, bias, source, sev, inferred,
+                 comp, int(tid), msg, extra={"pid": int(pid)})
+
+
+_WSUS_LEVEL = {"error": "error", "warning": "warning", "warn": "warning"}
+
+
+def parse_wsus(text: str, path: str, line: int, offset: int, st: LineState) -> Entry | None:
+    m = WSUS_LINE.match(text)
+    if not m:
+        return None
+    yr, mon, day, h, mi, s, frac, level, proc, method, msg = m.groups()
+    try:
+        local: datetime | None = datetime(int(yr), int(mon), int(day), int(h), int(mi), int(s), _micro(frac))
+    except ValueError:
+        local = None
+    process, _, thread = proc.partition(".")
+    sev = _WSUS_LEVEL.get(level.strip().lower(), "info")
+    return Entry(path, line, offset, "wsus", local, local.replace(tzinfo=UTC) if local else None, 0 if local else None,
+                 "utc" if local else "none", sev, False, process, int(thread) if thread.isdigit() else None,
+                 clean_message(msg), source=method, extra={"level": level})
+
+
+def parse_iis(text: str, path: str, line: int, offset: int, st: LineState) -> Entry | None:
+    if st.iis_fields is None or not IIS_LINE.match(text):
+        return None
+    values = text.rstrip().split(" ")
+    if len(values) != len(st.iis_fields):
+        return None
+    rec: dict[str, Any] = dict(zip(st.iis_fields, values))
+    try:
+        local = datetime.fromisoformat(f"{rec['date']} {rec['time']}")
+    except (KeyError, ValueError):
+        return None
+    status = rec.get("sc-status", "-")
+    sev = "info"
+    if status.isdigit():
+        code = int(status)
+        sev = "error" if code >= 500 else "warning" if code >= 400 else "info"
+    msg = " ".join(v for k, v in rec.items() if k not in ("date", "time"))
+    return Entry(path, line, offset, "iis", local, local.replace(tzinfo=UTC), 0, "utc", sev, False,
+                 rec.get("cs-method", "IIS"), None, msg, extra=rec)
+
+
+def iis_directive(text: str, st: LineState) -> bool:
+    """W3C ``#`` directives are schema, not records; ``#Fields:`` may repeat mid-file."""
+    if not text.startswith("#"):
+        return False
+    if text.startswith("#Fields:"):
+        st.iis_fields = text[len("#Fields:"):].split()
+        return True
+    return text.startswith(("#Software:", "#Version:", "#Date:", "#Remark:", "#Start-Date:", "#End-Date:"))
+
+
+def parse_plain(text: str, path: str, line: int, offset: int) -> Entry:
+    msg = clean_message(text)
+    sev = infer_severity(msg)
+    return Entry(path, line, offset, "plain", None, None, None, "none", sev, True, "", None, msg)
+
+
+LINE_PARSERS = {
+    "smstrace": parse_sms,
+    "wu-legacy": parse_wu_legacy,
+    "wu-etw": parse_wu_etw,
+    "wsus": parse_wsus,
+    "iis": parse_iis,
+}
+
+
+def guess_line_format(text: str) -> str | None:
+    """Cheap pre-check choosing which grammar to try first for a line."""
+    if "$$<" in text:
+        return "smstrace"
+    if len(text) > 11 and text[4] in "-/" and text[0].isdigit():
+        if text[10] == "\t":
+            return "wu-legacy"
+        if " UTC\t" in text[:32]:
+            return "wsus"
+        if len(text) > 20 and text[19] == ".":
+            return "wu-etw"
+        if len(text) > 20 and text[19] == " ":
+            return "iis"
+    return None

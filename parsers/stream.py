@@ -1,0 +1,379 @@
+"""Incremental framing: bytes of any chunk size in, complete entries out.
+
+One :class:`RecordParser` per file. It sniffs the encoding from the first bytes, decodes
+incrementally (so a UTF-8 character or a UTF-16 code unit split across chunks is fine), frames
+CMTrace records on their markers (never on newlines) and every other format on lines, and holds
+back a partial record until it completes or :meth:`RecordParser.flush` is called at end of file.
+Whatever it cannot parse becomes a ``plain`` entry: nothing is dropped except NUL padding and
+blank lines. Byte offsets and line numbers are tracked exactly, so the result of feeding a file
+in any split equals the result of feeding it whole (a property test holds us to that).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from parsers import formats as F
+from parsers.entry import Entry
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_SNIFF_BYTES = 64
+DEFAULT_MAX_RECORD = 64 * 1024 * 1024
+
+
+def sniff_encoding(head: bytes, final: bool) -> tuple[str, int] | None:
+    """(encoding, BOM length) from the first bytes, or None while more bytes are needed."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8", 3
+    if head.startswith(b"\xff\xfe"):
+        return "utf-16-le", 2
+    if head.startswith(b"\xfe\xff"):
+        return "utf-16-be", 2
+    if len(head) < 3 and not final:
+        return None  # could still become a BOM
+    if len(head) >= 2 and head[0] != 0 and head[1] != 0 and b"\x00" not in head[:_SNIFF_BYTES]:
+        return "utf-8", 0
+    if len(head) < _SNIFF_BYTES and not final:
+        return None
+    sample = head[:4096]
+    half = len(sample) // 2
+    if half:
+        even_nul = sample[0::2].count(0)
+        odd_nul = sample[1::2].count(0)
+        if odd_nul > 0.4 * half and even_nul < 0.1 * half:
+            return "utf-16-le", 0
+        if even_nul > 0.4 * half and odd_nul < 0.1 * half:
+            return "utf-16-be", 0
+    return "utf-8", 0
+
+
+def _cp1252_fallback(text: str) -> str:
+    """Undo surrogateescape and decode the record as Windows-1252 (per-record fallback)."""
+    return text.encode("utf-8", "surrogateescape").decode("cp1252", "replace")
+
+
+class RecordParser:
+    """Turns the bytes of one log file, fed in order, into entries.
+
+    ``host_bias`` is the Windows bias of the machine that wrote the file, used for records that
+    carry no zone of their own (see :func:`parsers.files.folder_bias`); it may be set later.
+    """
+
+    def __init__(self, path: str, *, host_bias: int | None = None,
+                 max_record: int = DEFAULT_MAX_RECORD) -> None:
+        self.path = path
+        self.max_record = max_record
+        self.encoding: str | None = None
+        self.entries = 0
+        self.unparsed = 0
+        self._head = b""
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self._nbytes: Callable[[str], int] = len
+        self._buf = ""
+        self._mode = "lines"
+        self._cur_pos = 0  # char position in _buf whose line/byte are known
+        self._cur_line = 1
+        self._cur_byte = 0
+        self._cm_wait_from: int | None = None
+        self._held: Entry | None = None
+        self._last_format: str | None = None
+        self._surrogates = False
+        base = path.replace("\\", "/").rsplit("/", 1)[-1].lower()
+        self._lines = F.LineState(host_bias, base.startswith(("u_ex", "ex", "u_in", "u_nc")))
+        self._out: list[Entry] = []
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def host_bias(self) -> int | None:
+        return self._lines.host_bias
+
+    @host_bias.setter
+    def host_bias(self, value: int | None) -> None:
+        self._lines.host_bias = value
+
+    @property
+    def pending_bytes(self) -> int:
+        """Bytes held back waiting for the end of a record (approximate for UTF-16)."""
+        return len(self._head) + self._nbytes(self._buf[self._cur_pos:]) if self._buf else len(self._head)
+
+    def feed(self, data: bytes) -> list[Entry]:
+        """Parse a chunk; return the entries it completed."""
+        self._out = []
+        if data:
+            self._push(data, final=False)
+            self._frame(final=False)
+        return self._collect()
+
+    def flush(self) -> list[Entry]:
+        """End of file: emit everything still held, partial records as unparsed text."""
+        self._out = []
+        self._push(b"", final=True)
+        self._frame(final=True)
+        if self._held is not None:
+            self._emit(self._held)
+            self._held = None
+        return self._collect()
+
+    # ------------------------------------------------------------------ decoding
+
+    def _push(self, data: bytes, final: bool) -> None:
+        if self._decoder is None:
+            self._head += data
+            found = sniff_encoding(self._head, final)
+            if found is None:
+                return
+            enc, bom = found
+            self.encoding = enc + ("-sig" if bom and enc == "utf-8" else "")
+            self._decoder = codecs.getincrementaldecoder(enc)("surrogateescape" if enc == "utf-8" else "replace")
+            if enc.startswith("utf-16"):
+                self._nbytes = _utf16_len
+            else:
+                self._nbytes = _utf8_len
+            self._cur_byte = bom
+            data, self._head = self._head[bom:], b""
+        text = self._decoder.decode(data, final)
+        if text:
+            if not self._surrogates and self.encoding and self.encoding.startswith("utf-8") and _SURROGATE.search(text):
+                self._surrogates = True
+            self._buf += text
+
+    # ------------------------------------------------------------------ positions
+
+    def _where(self, pos: int) -> tuple[int, int]:
+        """(line, byte offset) of char position ``pos`` in the buffer; positions only move forward."""
+        if pos > self._cur_pos:
+            span = self._buf[self._cur_pos:pos]
+            self._cur_line += span.count("\n")
+            self._cur_byte += self._nbytes(span)
+            self._cur_pos = pos
+        return self._cur_line, self._cur_byte
+
+    def _consume(self, pos: int) -> None:
+        self._where(pos)
+        self._buf = self._buf[pos:]
+        self._cur_pos = 0
+        if self._cm_wait_from is not None:
+            self._cm_wait_from = max(0, self._cm_wait_from - pos)
+
+    # ------------------------------------------------------------------ framing
+
+    def _frame(self, final: bool) -> None:
+        if self._decoder is None:
+            return
+        if self._mode == "lines":
+            self._frame_lines(final)
+        if self._mode == "cm":
+            self._frame_cm(final)
+
+    def _frame_lines(self, final: bool) -> None:
+        buf = self._buf
+        pos = 0
+        n = len(buf)
+        st = self._lines
+        while pos < n:
+            nl = buf.find("\n", pos)
+            if nl == -1:
+                if not final:
+                    break
+                end = n
+                nxt = n
+            else:
+                end = nl
+                nxt = nl + 1
+            raw = buf[pos:end]
+            if F.CM_START in raw:
+                self._mode = "cm"
+                self._consume(pos)
+                return
+            text = raw.rstrip("\r")
+            if "\x00" in text:
+                text = text.replace("\x00", "")
+            if not text.strip():
+                pos = nxt
+                continue
+            if F.iis_directive(text, st):
+                pos = nxt
+                continue
+            line, offset = self._where(pos)
+            entry = self._parse_line(text, line, offset)
+            if entry is None:
+                if self._held is not None:
+                    self._held.message += "\n" + text
+                else:
+                    self._emit(F.parse_plain(text, self.path, line, offset))
+            elif entry.format == "wsus":
+                if self._held is not None:
+                    self._emit(self._held)
+                self._held = entry
+            else:
+                if self._held is not None:
+                    self._emit(self._held)
+                    self._held = None
+                self._emit(entry)
+            pos = nxt
+        if len(buf) - pos > self.max_record and not final:
+            line, offset = self._where(pos)
+            self._emit(F.parse_plain(buf[pos:], self.path, line, offset))
+            pos = len(buf)
+        self._consume(pos)
+
+    def _parse_line(self, text: str, line: int, offset: int) -> Entry | None:
+        tried: set[str] = set()
+        for name in (self._last_format, F.guess_line_format(text), *F.LINE_PARSERS):
+            if name is None or name in tried:
+                continue
+            tried.add(name)
+            entry = F.LINE_PARSERS[name](text, self.path, line, offset, self._lines)
+            if entry is not None:
+                self._last_format = name
+                return entry
+        return None
+
+    def _frame_cm(self, final: bool) -> None:
+        buf = self._buf
+        if not final and self._cm_wait_from is not None:
+            if buf.find(F.CM_END, self._cm_wait_from) == -1:
+                self._cm_wait_from = max(0, len(buf) - len(F.CM_END) + 1)
+                return
+        self._cm_wait_from = None
+        last = 0
+        for m in F.CM_RECORD.finditer(buf):
+            start = m.start()
+            msg = m.group(1)
+            if F.CM_START in msg:
+                inner = start + len(F.CM_START) + msg.rfind(F.CM_START)
+                self._junk_or_loose(last, inner)
+                m2 = F.CM_RECORD.match(buf, inner)
+                if m2 is None:  # cannot happen: the tail of a match is a match
+                    last = inner
+                    continue
+                m, start = m2, inner
+            elif start > last:
+                self._junk(last, start)
+            line, offset = self._where(start)
+            self._emit(F.cm_entry_from_match(m, self.path, line, offset, self._lines.host_bias))
+            last = m.end()
+        rest = buf[last:]
+        if final:
+            self._junk_or_loose(last, len(buf))
+            self._consume(len(buf))
+            return
+        mark = rest.find(F.CM_START)
+        if mark == -1:
+            # Junk only: emit complete lines, keep a tail that may be the start of a marker.
+            nl = rest.rfind("\n")
+            cut = last + nl + 1 if nl != -1 else last
+            if len(rest) > self.max_record:
+                cut = len(buf)
+            if cut > last:
+                self._junk(last, cut)
+            self._consume(cut)
+            return
+        if mark > 0:
+            self._junk(last, last + mark)
+        start = last + mark
+        if buf.find(F.CM_END, start) == -1:
+            self._cm_wait_from = max(start, len(buf) - len(F.CM_END) + 1)
+        if len(buf) - start > self.max_record:
+            self._junk(start, len(buf))
+            self._consume(len(buf))
+            return
+        self._consume(start)
+
+    def _junk_or_loose(self, a: int, b: int) -> None:
+        """Text between records: a record the strict grammar rejected, or unframed lines."""
+        seg = self._buf[a:b]
+        s = seg.find(F.CM_START)
+        e = seg.find(F.CM_END, s + 1) if s != -1 else -1
+        if s != -1 and e != -1:
+            am = F.CM_ATTRS_BLOCK.match(seg, e + len(F.CM_END))
+            if am is not None:
+                if s > 0:
+                    self._junk(a, a + s)
+                line, offset = self._where(a + s)
+                entry = F.cm_entry_loose(seg[s + len(F.CM_START):e], am.group(1), self.path, line, offset,
+                                         self._lines.host_bias)
+                if entry is not None:
+                    self._emit(entry)
+                    self._junk_or_loose(a + am.end(), b)
+                    return
+        self._junk(a, b)
+
+    def _junk(self, a: int, b: int) -> None:
+        """Emit each non-blank line of buf[a:b] as an unparsed plain entry."""
+        buf = self._buf
+        pos = a
+        while pos < b:
+            nl = buf.find("\n", pos, b)
+            end = b if nl == -1 else nl
+            text = buf[pos:end].replace("\x00", "").rstrip("\r")
+            if text.strip():
+                line, offset = self._where(pos)
+                self._emit(F.parse_plain(text, self.path, line, offset))
+            pos = end + 1
+
+    # ------------------------------------------------------------------ output
+
+    def _emit(self, entry: Entry) -> None:
+        self._out.append(entry)
+
+    def _collect(self) -> list[Entry]:
+        out = self._out
+        self._out = []
+        if self._surrogates:
+            for e in out:
+                if _SURROGATE.search(e.message):
+                    e.message = _cp1252_fallback(e.message)
+                if _SURROGATE.search(e.component):
+                    e.component = _cp1252_fallback(e.component)
+        self.entries += len(out)
+        self.unparsed += sum(1 for e in out if e.format == "plain")
+        return out
+
+
+def _utf8_len(span: str) -> int:
+    if span.isascii():
+        return len(span)
+    return len(span.encode("utf-8", "surrogateescape"))
+
+
+def _utf16_len(span: str) -> int:
+    return len(span.encode("utf-16-le", "surrogatepass"))
+
+
+def parse_bytes(path: str, data: bytes, *, host_bias: int | None = None) -> list[Entry]:
+    """Parse a whole file's bytes at once (tests and small inputs)."""
+    p = RecordParser(path, host_bias=host_bias)
+    return p.feed(data) + p.flush()
+
+
+def iter_chunks(path: str, chunk_size: int = 1 << 20, start: int = 0) -> Iterator[bytes]:
+    """Read a file in chunks, opening and closing it around every read.
+
+    ConfigMgr renames its logs while writing them; on Windows an open handle without
+    FILE_SHARE_DELETE would block that, so we never keep one between reads.
+    """
+    offset = start
+    while True:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
+            data = fh.read(chunk_size)
+        if not data:
+            return
+        offset += len(data)
+        yield data
+
+
+def parse_file(path: str, *, host_bias: int | None = None, chunk_size: int = 1 << 20,
+               stats: dict[str, Any] | None = None) -> Iterator[Entry]:
+    """Stream the entries of one file; fills ``stats`` (entries, unparsed, encoding) at the end."""
+    p = RecordParser(path, host_bias=host_bias)
+    for chunk in iter_chunks(path, chunk_size):
+        yield from p.feed(chunk)
+    yield from p.flush()
+    if stats is not None:
+        stats.update(entries=p.entries, unparsed=p.unparsed, encoding=p.encoding or "empty")
