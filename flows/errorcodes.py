@@ -30,7 +30,16 @@ __all__ = [
     "normalize_code",
 ]
 
-FAMILIES = ("windows-update", "winhttp", "win32", "configmgr", "certificate", "wsus-site", "dotnet", "unknown")
+FAMILIES = (
+    "windows-update",
+    "winhttp",
+    "win32",
+    "configmgr",
+    "certificate",
+    "wsus-site",
+    "dotnet",
+    "unknown",
+)
 
 _UINT32 = 0xFFFFFFFF
 _FAILURE_BIT = 0x80000000
@@ -62,6 +71,7 @@ class ErrorInfo:
 # so they can't be mistaken for a real header constant.
 # --------------------------------------------------------------------------------------
 
+# fmt: off
 _WINDOWS_UPDATE: tuple[tuple[int, str, str], ...] = (
     (0x80240001, "WU_E_NO_SERVICE", "The Windows Update Agent could not provide the service."),
     (0x80240007, "WU_E_INVALIDINDEX", "An index into a WUA collection was out of range."),
@@ -289,6 +299,8 @@ _WSUS_SITE: tuple[tuple[int, str, str], ...] = (
     (0x87D20417, "SMS_ADR_DOWNLOAD_FAILED", "Site side: an automatic deployment rule failed to download updates."),
 )
 
+# fmt: on
+
 
 def _build_table(blocks: Iterable[tuple[str, tuple[tuple[int, str, str], ...]]]) -> Mapping[int, ErrorInfo]:
     """Freeze the blocks into one read-only map, refusing duplicates so a typo can't shadow a code."""
@@ -410,17 +422,21 @@ def normalize_code(text: str | int) -> int | None:
 # Bare hex elsewhere is ignored: too many other things (signatures, ids) are 8 hex digits.
 _CODE_LABEL = r"(?:\b[A-Za-z_]*(?i:error|err|hr|hresult|result|code|status)|\b(?i:le))"
 _FIND_RE = re.compile(
-    # 0x-prefixed, exactly 8 digits: "Error = 0x80244022", "LE=0X8013150a", "0x87D00669(".
-    r"(?<![0-9A-Za-z_])0[xX](?P<hex>[0-9A-Fa-f]{8})(?![0-9A-Za-z_])"
-    # Bracketed bare hex: "*FAILED* [80244019]", "(80070005)". Braces (GUIDs) are not brackets.
-    r"|[\[(]\s*(?P<bracket>[0-9A-Fa-f]{8})\s*[\])]"
-    # Labelled bare hex or unsigned decimal: "hr=8007000E", "error = 2149122451".
-    + r"|" + _CODE_LABEL + r"\s*[=:]?\s*\(?\s*"
-    r"(?:(?P<label_hex>[0-9A-Fa-f]{8})(?![0-9A-Za-z_-])|(?P<label_dec>\d{10})(?![0-9A-Za-z_]))"
-    # A whole tab-separated field (ReportingEvents.log column 8).
-    r"|(?:^|(?<=\t))(?P<field>[0-9A-Fa-f]{8})(?=\t|$)"
-    # Signed decimal anywhere: "m_hrError = -2016410012", "Error(-2147467259)".
-    r"|(?<![\w.-])-(?P<neg>\d{9,10})(?![\w-])(?!\.\d)"
+    "|".join(
+        (
+            # 0x-prefixed, exactly 8 digits: "Error = 0x80244022", "LE=0X8013150a", "0x87D00669(".
+            r"(?<![0-9A-Za-z_])0[xX](?P<hex>[0-9A-Fa-f]{8})(?![0-9A-Za-z_])",
+            # Bracketed bare hex: "*FAILED* [80244019]", "(80070005)". Braces (GUIDs) are not brackets.
+            r"[\[(]\s*(?P<bracket>[0-9A-Fa-f]{8})\s*[\])]",
+            # Labelled bare hex or unsigned decimal: "hr=8007000E", "error = 2149859352".
+            _CODE_LABEL + r"\s*[=:]?\s*\(?\s*"
+            r"(?:(?P<label_hex>[0-9A-Fa-f]{8})(?![0-9A-Za-z_-])|(?P<label_dec>\d{10})(?![0-9A-Za-z_]))",
+            # A whole tab-separated field (ReportingEvents.log column 8).
+            r"(?:^|(?<=\t))(?P<field>[0-9A-Fa-f]{8})(?=\t|$)",
+            # Signed decimal anywhere: "m_hrError = -2016410012", "Error(-2147467259)".
+            r"(?<![\w.-])-(?P<neg>\d{9,10})(?![\w-])(?!\.\d)",
+        )
+    )
 )
 
 

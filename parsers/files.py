@@ -49,9 +49,21 @@ def is_iis_log(filename: str) -> bool:
     return bool(_IIS_NAME.match(base_name(filename)))
 
 
+_PREFIXED = re.compile(r"[_\-. @]+(" + "|".join(sorted(KNOWN_LOGS, key=len, reverse=True)) + r")$")
+
+
+def known_base(filename: str) -> str | None:
+    """The known log a file is, also when collection tools prefixed it (``PC01_ScanAgent.log``)."""
+    base = base_name(filename)
+    if base in KNOWN_LOGS:
+        return base
+    m = _PREFIXED.search(base)
+    return m.group(1) if m else None
+
+
 def is_known_log(filename: str) -> bool:
     """One of the logs on the software-update path (by name, whatever its rotation suffix)."""
-    return base_name(filename) in KNOWN_LOGS or is_iis_log(filename)
+    return known_base(filename) is not None or is_iis_log(filename)
 
 
 def is_rolled(filename: str) -> bool:
@@ -218,7 +230,7 @@ def assign_host_bias(sources: list[LogSource]) -> None:
     for group in by_folder.values():
         bias: int | None = None
         for src in group:
-            if base_name(src.path) not in _ZONELESS_OR_UTC and not is_iis_log(src.path):
+            if (known_base(src.path) or base_name(src.path)) not in _ZONELESS_OR_UTC and not is_iis_log(src.path):
                 try:
                     bias = bias_from_bytes(src.head_tail())
                 except OSError:

@@ -1,0 +1,88 @@
+"""The steps of each flow kind, in order, with the durations the seeds give them.
+
+Keys are stable: JSON consumers, the README and the TUI refer to them. ``expected`` is how long a
+step may take after the previous one before it is called stalled; the numbers come from the
+seed documents (the 2-minute Group Policy wait plus 30 s for WUA, the 15-minute state message
+cycle, hourly SUM summarization) with a margin for busy machines.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flows.model import StepSpec
+
+M = timedelta(minutes=1)
+
+SCAN_STEPS: tuple[StepSpec, ...] = (
+    StepSpec("policy", "UpdateSource policy", "client", ("scanagent",), 5 * M,
+             "ScanAgent has the UpdateSource policy and its content version"),
+    StepSpec("location_request", "WSUS location request", "client", ("scanagent", "locationservices"), 2 * M,
+             "ScanJob asks Location Services; LocationServices persists and sends the WSUSLocationRequest"),
+    StepSpec("mp_send", "Request sent to MP", "client", ("ccmmessaging",), 2 * M,
+             "CcmMessaging sends the message to mp_locationmanager"),
+    StepSpec("mp_lookup", "MP looks up WSUS", "mp", ("mp_location",), 5 * M,
+             "MP_Location.log: request body, MP_GetWSUSServerLocations, reply body"),
+    StepSpec("mp_reply", "MP reply received", "client", ("ccmmessaging",), 5 * M,
+             "CcmMessaging: the reply is delivered to LS_ReplyLocations"),
+    StepSpec("locations", "WSUS locations", "client", ("locationservices", "scanagent"), 2 * M,
+             "LocationServices parses the reply and calls back; ScanAgent OnLocationUpdate"),
+    StepSpec("update_source", "Update source set", "client", ("scanagent", "wuahandler", "windowsupdate"), 3 * M,
+             "WUAHandler adds the source, sets the managed server policy and waits up to 2 min for Group Policy"),
+    StepSpec("scan_request", "Scan requested", "client", ("scanagent", "wuahandler"), 2 * M,
+             "UpdateSource state message, scan requested, WUAHandler search criteria and async search started"),
+    StepSpec("wua_search", "WUA searches WSUS", "client", ("windowsupdate",), 30 * M,
+             "WindowsUpdate.log: search start, WSUS server URL, updates found, end"),
+    StepSpec("search_complete", "Search completed", "client", ("wuahandler",), 30 * M,
+             "WUAHandler: async search completed"),
+    StepSpec("results", "Scan results", "client", ("wuahandler", "scanagent"), 5 * M,
+             "Superseded updates pruned, Update (Installed|Missing) lines, scan completed"),
+    StepSpec("update_states", "Update states recorded", "client", ("updatesstore", "statemessage"), 5 * M,
+             "UpdatesStore statuses and StateMessage TopicType 500 records"),
+    StepSpec("state_upload", "State messages sent", "client", ("statemessage", "ccmmessaging"), 20 * M,
+             "StateMessage body forwarded; CcmMessaging posts to mp_relayendpoint (15-minute cycle)"),
+    StepSpec("mp_relay", "MP relays to site", "mp", ("mp_relay", "mpfdm", "iis"), 10 * M,
+             "IIS CCM_POST, MP_Relay writes the SMX, MPFDM moves it to the site server"),
+    StepSpec("state_processing", "StateSys processes", "server", ("statesys",), 15 * M,
+             "StateSys loads the SMX files: records, invalid records, bad files"),
+    StepSpec("summarization", "SUM summarization", "server", ("statesys",), 75 * M,
+             "StateSys runs the SUM summarization tasks (hourly by default)"),
+)
+
+POLICY_STEPS: tuple[StepSpec, ...] = (
+    StepSpec("sync", "SUP sync sets content version", "server", ("wsyncmgr",), 0 * M,
+             "WSyncMgr sets the UpdateSource content version after a sync"),
+    StepSpec("scan_tool_notification", "SMSDBMON drops .STN", "server", ("smsdbmon",), 5 * M,
+             "SMSDBMON drops {UpdateSource}.STN into policypv.box"),
+    StepSpec("policy_provider", "Policy Provider updates policy", "server", ("policypv",), 10 * M,
+             "PolicyPv finds the .STN and updates the UpdateSource policy"),
+    StepSpec("policy_download", "Client downloads policy", "client", ("policyagent",), 24 * 60 * M,
+             "PolicyAgent downloads and compiles the UpdateSource policy (next policy cycle)"),
+    StepSpec("policy_apply", "Client applies policy", "client", ("policyevaluator",), 5 * M,
+             "PolicyEvaluator updates and applies the policy"),
+    StepSpec("scan_agent_notified", "ScanAgent notified", "client", ("scanagent",), 5 * M,
+             "ScanAgent OnPolicyChange"),
+)
+
+WSUS_SYNC_STEPS: tuple[StepSpec, ...] = (
+    StepSpec("start", "Sync started", "server", ("wsyncmgr", "softwaredistribution"), 0 * M,
+             "A scheduled or manual synchronization starts (WSyncMgr, SoftwareDistribution.log 381/382)"),
+    StepSpec("connect", "WSUS syncs with upstream", "server", ("wsyncmgr", "softwaredistribution"), 30 * M,
+             "WSUS connects to Microsoft Update (or its upstream) through WinHTTP"),
+    StepSpec("complete", "Sync completed", "server", ("wsyncmgr", "softwaredistribution"), 120 * M,
+             "Products, classifications and metadata received; WSyncMgr sets the content version"),
+)
+
+STEPS_BY_KIND: dict[str, tuple[StepSpec, ...]] = {
+    "scan": SCAN_STEPS,
+    "policy": POLICY_STEPS,
+    "wsus_sync": WSUS_SYNC_STEPS,
+}
+
+STEP_INDEX: dict[str, dict[str, int]] = {
+    kind: {s.key: i for i, s in enumerate(specs)} for kind, specs in STEPS_BY_KIND.items()
+}
+
+
+def spec(kind: str, key: str) -> StepSpec:
+    return STEPS_BY_KIND[kind][STEP_INDEX[kind][key]]

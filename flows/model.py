@@ -1,0 +1,218 @@
+"""What the tracker knows: flows (one per scan, policy delivery, WSUS sync), their steps, events.
+
+These are plain data; :mod:`flows.tracker` builds them from entries and the views (report, JSONL,
+TUI) only read them. Times are aware UTC; a step keeps the raw entries behind it as evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from flows.errorcodes import ErrorInfo
+from parsers.entry import Entry, iso_utc
+
+STEP_STATUSES = ("ok", "warning", "failed", "running", "stalled", "pending", "unobserved")
+FLOW_STATUSES = ("ok", "failed", "stalled", "running", "incomplete")
+FLOW_KINDS = ("scan", "policy", "wsus_sync")
+
+
+@dataclass(frozen=True, slots=True)
+class StepSpec:
+    """A step of a flow kind: its stable key, what it means, where it is logged, how long it may take.
+
+    ``expected`` is how long after the previous step this step may take before a running or
+    awaited step counts as stalled (drawn from the seeds: the 2-minute Group Policy wait, the
+    15-minute state message cycle, ...). ``role`` is the machine whose logs show it.
+    """
+
+    key: str
+    title: str
+    role: str
+    logs: tuple[str, ...]
+    expected: timedelta
+    description: str
+
+
+@dataclass(slots=True)
+class Step:
+    key: str
+    title: str
+    status: str = "pending"
+    at: datetime | None = None
+    ended: datetime | None = None
+    detail: str = ""
+    error: ErrorInfo | None = None
+    hint: str | None = None
+    joined_by: str | None = None
+    ids: dict[str, str] = field(default_factory=dict)
+    evidence: list[Entry] = field(default_factory=list)
+    expected: timedelta | None = None
+    due: datetime | None = None
+
+    @property
+    def duration(self) -> timedelta | None:
+        if self.at is None or self.ended is None:
+            return None
+        return self.ended - self.at
+
+    def signature(self) -> tuple[Any, ...]:
+        """What a subscriber would call a change of this step."""
+        return (self.status, self.at, self.detail, self.error.code if self.error else None, self.hint)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "status": self.status,
+            "at": iso_utc(self.at),
+            "ended": iso_utc(self.ended),
+            "detail": self.detail,
+            "error": error_json(self.error),
+            "hint": self.hint,
+            "joined_by": self.joined_by,
+            "ids": dict(self.ids),
+            "evidence": [{"file": e.file, "line": e.line} for e in self.evidence],
+        }
+
+
+@dataclass(slots=True)
+class Flow:
+    kind: str
+    host: str
+    id: str
+    status: str = "running"
+    started: datetime | None = None
+    ended: datetime | None = None
+    ids: dict[str, Any] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+    label: str = ""
+
+    def step(self, key: str) -> Step:
+        for s in self.steps:
+            if s.key == key:
+                return s
+        raise KeyError(key)
+
+    @property
+    def current(self) -> Step | None:
+        """The step that needs attention: the failure, the stall, what runs, else the next awaited."""
+        for wanted in ("failed", "stalled", "running"):
+            for s in self.steps:
+                if s.status == wanted:
+                    return s
+        for s in self.steps:
+            if s.status == "pending":
+                return s
+        return None
+
+    @property
+    def last_activity(self) -> datetime | None:
+        times = [s.ended or s.at for s in self.steps if (s.ended or s.at) is not None]
+        return max(times) if times else self.started
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "host": self.host,
+            "id": self.id,
+            "status": self.status,
+            "started": iso_utc(self.started),
+            "ended": iso_utc(self.ended),
+            "ids": self.ids,
+            "links": list(self.links),
+            "steps": [s.to_json() for s in self.steps],
+        }
+
+
+@dataclass(slots=True)
+class UpdateRow:
+    """One update on one host: what the scan found and how far its state message travelled."""
+
+    host: str
+    update_id: str
+    revision: int | None = None
+    kb: str = ""
+    title: str = ""
+    state: str = "unknown"
+    recorded: bool = False
+    forwarded: bool = False
+    processed: bool | None = None
+    seen: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "update_id": self.update_id,
+            "revision": self.revision,
+            "kb": self.kb,
+            "title": self.title,
+            "state": self.state,
+            "recorded": self.recorded,
+            "forwarded": self.forwarded,
+            "processed": self.processed,
+        }
+
+
+def error_json(err: ErrorInfo | None) -> dict[str, Any] | None:
+    if err is None:
+        return None
+    return {"code": err.hex, "name": err.name, "meaning": err.meaning}
+
+
+@dataclass(frozen=True, slots=True)
+class StepEvent:
+    """A step changed status (or its error/detail changed): what ``watch --jsonl`` prints."""
+
+    kind: str
+    host: str
+    flow: str
+    key: str
+    status: str
+    at: datetime | None
+    detail: str
+    error: ErrorInfo | None
+    hint: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "event": "step",
+            "kind": self.kind,
+            "host": self.host,
+            "flow": self.flow,
+            "key": self.key,
+            "status": self.status,
+            "at": iso_utc(self.at),
+            "detail": self.detail,
+            "error": error_json(self.error),
+            "hint": self.hint,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class FlowEvent:
+    """A flow appeared or changed status."""
+
+    kind: str
+    host: str
+    flow: str
+    status: str
+    started: datetime | None
+    ended: datetime | None
+    current: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "event": "flow",
+            "kind": self.kind,
+            "host": self.host,
+            "flow": self.flow,
+            "status": self.status,
+            "started": iso_utc(self.started),
+            "ended": iso_utc(self.ended),
+            "current": self.current,
+        }
+
+
+Event = StepEvent | FlowEvent

@@ -1,0 +1,131 @@
+"""Rendering flows for people (text, Markdown) and for scripts (one JSON document).
+
+Plain text only: the CLI decides about colour, and log text is escaped by the caller's renderer.
+Times are shown in UTC and in the host's local time as its own logs wrote it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flows.model import Flow, Step, UpdateRow
+from parsers.entry import iso_utc
+
+GLYPH = {
+    "ok": "✔", "warning": "▲", "failed": "✖", "running": "▶", "stalled": "⏸", "pending": "·", "unobserved": "∅",
+    "incomplete": "◐",
+}
+ASCII_GLYPH = {"ok": "+", "warning": "!", "failed": "x", "running": ">", "stalled": "=", "pending": ".",
+               "unobserved": "-", "incomplete": "~"}
+
+
+def exit_code(flows: list[Flow]) -> int:
+    """0 when every flow is fine, 1 when any failed or stalled."""
+    return 1 if any(f.status in ("failed", "stalled") for f in flows) else 0
+
+
+def report_json(flows: list[Flow], updates: list[UpdateRow], files: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "flows": [f.to_json() for f in flows],
+        "updates": [u.to_json() for u in updates],
+        "files": files,
+    }
+
+
+def fmt_duration(d: timedelta | None) -> str:
+    if d is None:
+        return ""
+    secs = int(d.total_seconds())
+    if secs < 60:
+        return f"{secs}s"
+    if secs < 3600:
+        return f"{secs // 60}m{secs % 60:02d}s"
+    return f"{secs // 3600}h{(secs % 3600) // 60:02d}m"
+
+
+def local_of(step: Step) -> datetime | None:
+    """The step's first record's time as its own log wrote it."""
+    return step.evidence[0].local if step.evidence else None
+
+
+def report_text(flows: list[Flow], updates: list[UpdateRow], files: list[dict[str, Any]], *,
+                glyphs: dict[str, str] | None = None, style: Callable[[str, str], str] | None = None) -> str:
+    g = glyphs or GLYPH
+    paint = style or (lambda status, text: text)
+    out: list[str] = []
+    hosts: dict[str, list[Flow]] = {}
+    for f in flows:
+        hosts.setdefault(f.host, []).append(f)
+    for host, hflows in hosts.items():
+        out.append(f"== {host} ==")
+        for flow in hflows:
+            started = iso_utc(flow.started) or "?"
+            out.append(paint(flow.status, f"{g.get(flow.status, '?')} {flow.kind} {flow.label or flow.id}  "
+                                          f"[{flow.status}]  started {started}"))
+            ids = ", ".join(f"{k}={v}" for k, v in flow.ids.items() if v and k != "messages")
+            if ids:
+                out.append(f"    ids: {ids}")
+            for st in flow.steps:
+                when = iso_utc(st.at) or ""
+                local = local_of(st)
+                loc = f" (local {local:%H:%M:%S})" if local else ""
+                dur = fmt_duration(st.duration)
+                line = f"  {g.get(st.status, '?')} {st.key:<22} {st.status:<10} {when}{loc} {dur}".rstrip()
+                if st.detail:
+                    line += f"  {st.detail}"
+                out.append(paint(st.status, line))
+                if st.error:
+                    out.append(paint(st.status, f"      error {st.error.hex} {st.error.name}: {st.error.meaning}"))
+                if st.hint and st.status in ("failed", "stalled", "warning"):
+                    out.append(f"      next: {st.hint}")
+        host_updates = [u for u in updates if u.host == host]
+        if host_updates:
+            out.append("  updates:")
+            for u in host_updates:
+                proc = "?" if u.processed is None else ("yes" if u.processed else "no")
+                out.append(f"    {u.kb or '-':<10} {u.state:<9} recorded={'yes' if u.recorded else 'no'} "
+                           f"forwarded={'yes' if u.forwarded else 'no'} processed={proc}  {u.title or u.update_id}")
+        out.append("")
+    if not flows:
+        out.append("No scan, policy or WSUS sync activity found in these logs.")
+        out.append("")
+    out.append("files:")
+    for fi in files:
+        out.append(f"  {fi['path']}  {fi['format']}  {fi['entries']} entries, {fi['unparsed']} unparsed, {fi['encoding']}")
+    return "\n".join(out)
+
+
+def report_markdown(flows: list[Flow], updates: list[UpdateRow], files: list[dict[str, Any]]) -> str:
+    out: list[str] = ["# sumtrace report", ""]
+    for flow in flows:
+        out.append(f"## {flow.host}: {flow.kind} {flow.label or flow.id} — {flow.status}")
+        out.append("")
+        out.append("| step | status | UTC | duration | detail |")
+        out.append("|---|---|---|---|---|")
+        for st in flow.steps:
+            detail = st.detail.replace("|", "\\|")
+            if st.error:
+                detail += f" **{st.error.hex} {st.error.name}**"
+            out.append(f"| {st.key} | {GLYPH.get(st.status, '')} {st.status} | {iso_utc(st.at) or ''} | "
+                       f"{fmt_duration(st.duration)} | {detail} |")
+        for st in flow.steps:
+            if st.hint and st.status in ("failed", "stalled", "warning"):
+                out.append("")
+                out.append(f"**Next ({st.key}):** {st.hint}")
+        out.append("")
+    if updates:
+        out.append("## Updates")
+        out.append("")
+        out.append("| host | KB | state | recorded | forwarded | processed | title |")
+        out.append("|---|---|---|---|---|---|---|")
+        for u in updates:
+            out.append(f"| {u.host} | {u.kb} | {u.state} | {u.recorded} | {u.forwarded} | {u.processed} | "
+                       f"{u.title.replace('|', '/')} |")
+        out.append("")
+    out.append("## Files")
+    out.append("")
+    for fi in files:
+        out.append(f"- `{fi['path']}` {fi['format']}, {fi['entries']} entries, {fi['unparsed']} unparsed, {fi['encoding']}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,455 @@
+"""Following one log file across appends, rotation, truncation, deletion and replacement.
+
+:class:`Tail` is the pure, synchronous state machine under ``sumtrace watch``: each
+:meth:`Tail.poll` looks at the path with ``os.stat``, reads what is new, and returns the ordered
+:data:`Action` list that says what happened since the previous poll. Anything asynchronous (change
+notifications, threads, timers) lives in the shell (:mod:`tui.live`); this module only decides.
+
+Invariant: **no file handle is kept between reads.** Every read is open, seek, read, close. On
+Windows a handle opened without ``FILE_SHARE_DELETE`` stops CcmExec from renaming its log at
+250 KB, which would break the very rotation we want to follow; on every platform it also means a
+deleted file is never pinned on disk by us. The tests check this through ``/proc/self/fd``.
+
+Identity of the file we follow is ``(st_dev, st_ino)`` when the platform reports an inode or
+Windows file index (``st_ino != 0``), plus a fingerprint: the first :data:`HEAD_SIZE` bytes we
+read, re-checked on every read so a file truncated and rewritten past our offset between two
+polls (or a re-created file that reused the inode number) is still noticed. Where ``st_ino`` is
+0 (some network shares, FAT) the fingerprint alone decides; a differing creation time proves a
+different file, but an equal one proves nothing (NTFS "tunnelling" gives a file re-created under
+the same name within 15 s the old file's creation time, exactly the rotation case).
+
+Rotation (ConfigMgr renames ``X.log`` to ``X.lo_`` or ``X-YYYYMMDD-HHMMSS.log`` and starts a new
+``X.log``): when the path vanishes or holds another file, the siblings with the same base name
+are searched for our identity. If found, the remainder of the old file is read from our offset
+under its new name (the writer may still flush to it after the rename) until the new ``X.log``
+exists and the old one is at its end; then the stream is flushed and the new file is read from
+byte 0. The caller feeds one parser per stream, so a record split across the rename is
+reassembled when the remainder completes it, and otherwise flushed as an unparsed entry.
+
+The stream protocol the caller follows: ``Start`` opens a stream (create a parser), ``Data``
+feeds it, ``Flush`` ends it (flush and drop the parser); ``Event`` is a file event to report.
+Reads are bounded by ``read_limit`` per poll; :attr:`Tail.behind` says more is waiting.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import stat as stat_mod
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from parsers.files import base_name
+
+READ_LIMIT = 4 * 1024 * 1024
+HEAD_SIZE = 1024
+LINE_COUNT_LIMIT = 64 * 1024 * 1024
+CHANGES = ("opened", "rotated", "truncated", "deleted", "error")
+
+
+def _open_binary(path: str) -> BinaryIO:
+    """The one place files are opened (tests replace it to simulate permission errors)."""
+    return open(path, "rb")
+
+
+# --------------------------------------------------------------------------- actions
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """A new stream begins: create a fresh parser.
+
+    ``offset`` is where the first byte of the stream sits in the file (non-zero when existing
+    content was skipped with ``from_end``); ``lines`` is the number of line breaks skipped
+    (None when the skipped part was too large to count); ``prefix`` is the file's byte-order
+    mark, to prime the decoder when the stream does not start at byte 0.
+    """
+
+    offset: int = 0
+    lines: int | None = 0
+    prefix: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class Data:
+    """Bytes read from ``path`` (the renamed old file while draining a rotation) at ``offset``."""
+
+    data: bytes
+    offset: int
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Flush:
+    """The stream ended (rotation finished, truncation, deletion): flush the parser and drop it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A file event to report: ``change`` is one of :data:`CHANGES`."""
+
+    change: str
+    detail: str
+
+
+Action = Start | Data | Flush | Event
+
+
+# --------------------------------------------------------------------------- identity
+
+
+@dataclass(frozen=True, slots=True)
+class FileIdentity:
+    """What ``os.stat`` can say about which file a path points to."""
+
+    dev: int
+    ino: int  # 0 when the platform or file system gives no inode / file index
+    birth: float | None  # creation time where reported (Windows, macOS)
+
+    def same_file(self, other: FileIdentity) -> bool | None:
+        """True/False when stat decides it, None when only the content can tell."""
+        if self.ino and other.ino:
+            return self.dev == other.dev and self.ino == other.ino
+        if self.birth is not None and other.birth is not None and self.birth != other.birth:
+            return False
+        return None
+
+
+def identity_of(st: os.stat_result) -> FileIdentity:
+    birth = getattr(st, "st_birthtime", None)
+    return FileIdentity(st.st_dev, st.st_ino, float(birth) if birth is not None else None)
+
+
+def fingerprint(head: bytes) -> str | None:
+    """Hash of the first :data:`HEAD_SIZE` bytes, once the file has that many (else None)."""
+    if len(head) < HEAD_SIZE:
+        return None
+    return hashlib.blake2b(head[:HEAD_SIZE], digest_size=16).hexdigest()
+
+
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def _bom(head: bytes) -> bytes:
+    for bom in _BOMS:
+        if head.startswith(bom):
+            return bom
+    return b""
+
+
+@dataclass(slots=True)
+class _Followed:
+    """The file behind one stream: identity, how far we read, and its first bytes."""
+
+    path: str
+    ident: FileIdentity
+    offset: int
+    head: bytes  # len(head) == min(offset, HEAD_SIZE) once anything was read
+    size: int
+    mtime_ns: int
+
+
+def _stat(path: str) -> tuple[os.stat_result | None, OSError | None]:
+    try:
+        return os.stat(path), None
+    except OSError as exc:
+        return None, exc
+
+
+def _describe(exc: OSError) -> tuple[str, str]:
+    """(key, text) of an OS error; the key makes "report once" per kind of failure."""
+    if isinstance(exc, PermissionError):
+        return "permission", "permission denied"
+    if isinstance(exc, FileNotFoundError):
+        return "missing", "no such file or directory; waiting for it to appear"
+    code = exc.errno if exc.errno is not None else 0
+    return f"os{code}", exc.strerror or errno.errorcode.get(code, str(exc))
+
+
+class Tail:
+    """Follows one path; see the module docstring for the protocol and the invariant.
+
+    ``from_end`` skips the content that exists at the first poll (later files, and files that
+    replace this one, are read from their start). ``read_limit`` bounds the bytes one poll
+    returns so a burst is handed over in slices.
+    """
+
+    def __init__(self, path: str, *, from_end: bool = False, read_limit: int = READ_LIMIT) -> None:
+        if read_limit <= 0:
+            raise ValueError("read_limit must be positive")
+        self.path = path
+        self.from_end = from_end
+        self.read_limit = read_limit
+        self.behind = False
+        self._cur: _Followed | None = None
+        self._drain: _Followed | None = None
+        self._polled = False
+        self._skip_existing = from_end
+        self._announce_next = True
+        self._reported: set[str] = set()
+        self._budget = 0
+
+    # ------------------------------------------------------------------ introspection
+
+    @property
+    def offset(self) -> int:
+        """Bytes consumed from the file now at :attr:`path` (0 while none is followed)."""
+        return self._cur.offset if self._cur is not None else 0
+
+    @property
+    def draining(self) -> str | None:
+        """The rotated file whose remainder is still being read, if any."""
+        return self._drain.path if self._drain is not None else None
+
+    @property
+    def fingerprint(self) -> str | None:
+        return fingerprint(self._cur.head) if self._cur is not None else None
+
+    def stale(self, st: os.stat_result) -> bool:
+        """Whether a stat of :attr:`path` shows something a poll would act on (cheap check)."""
+        cur = self._cur
+        if cur is None or self._drain is not None:
+            return True
+        return (st.st_size != cur.offset or st.st_mtime_ns != cur.mtime_ns
+                or identity_of(st).same_file(cur.ident) is False)
+
+    # ------------------------------------------------------------------ polling
+
+    def poll(self) -> list[Action]:
+        """Look at the file once; return what happened since the last poll, in order."""
+        out: list[Action] = []
+        self._budget = self.read_limit
+        self.behind = False
+        st, err = _stat(self.path)
+        if not self._polled and st is None:
+            self._skip_existing = False  # it did not exist at start: everything in it will be new
+        self._polled = True
+        for _attempt in range(4):
+            if self._drain is not None:
+                self._step_drain(out, new_file_exists=st is not None)
+                if self._drain is not None:
+                    return out
+            if st is None:
+                if self._cur is not None:
+                    self._lost_track(out, None)
+                    continue
+                if err is not None:
+                    self._report(err, out)
+                return out
+            if not stat_mod.S_ISREG(st.st_mode):
+                self._report_key("notfile", "not a regular file", out)
+                return out
+            self._reported.discard("missing")
+            self._reported.discard("notfile")
+            cur = self._cur
+            if cur is not None and (identity_of(st).same_file(cur.ident) is False or st.st_size < cur.offset):
+                self._lost_track(out, st)
+                continue
+            if cur is None and not self._begin(st, out):
+                return out
+            if self._read_current(st, out):
+                return out
+            # The first bytes changed under us: the file was rewritten or replaced. Look again.
+            st, err = _stat(self.path)
+        self.behind = True
+        return out
+
+    # ------------------------------------------------------------------ steps
+
+    def _begin(self, st: os.stat_result, out: list[Action]) -> bool:
+        """Start following the file now at the path; False if it could not be opened."""
+        start = Start()
+        head = b""
+        if self._skip_existing and st.st_size > 0:
+            try:
+                with _open_binary(self.path) as fh:
+                    head = fh.read(min(HEAD_SIZE, st.st_size))
+            except OSError as exc:
+                self._report(exc, out)
+                return False
+            start = Start(st.st_size, _count_lines(self.path, st.st_size), _bom(head))
+        self._skip_existing = False
+        self._cur = _Followed(self.path, identity_of(st), start.offset, head, st.st_size, st.st_mtime_ns)
+        if self._announce_next:
+            how = ""
+            if start.offset:
+                lines = "?" if start.lines is None else str(start.lines)
+                how = f", skipping {start.offset} existing bytes ({lines} lines)"
+            out.append(Event("opened", f"following {self.path} ({st.st_size} bytes{how})"))
+        self._announce_next = True
+        out.append(start)
+        return True
+
+    def _read_current(self, st: os.stat_result, out: list[Action]) -> bool:
+        """Read what is new in the followed file; False when its first bytes no longer match."""
+        cur = self._cur
+        assert cur is not None
+        if st.st_size == cur.offset and st.st_mtime_ns == cur.mtime_ns:
+            return True
+        if self._budget <= 0:
+            self.behind = True
+            return True
+        data: bytes | None = None
+        try:
+            with _open_binary(self.path) as fh:
+                if not cur.head or fh.read(len(cur.head)) == cur.head:
+                    fh.seek(cur.offset)
+                    data = fh.read(self._budget)
+        except FileNotFoundError:
+            self.behind = True  # vanished between stat and open: the next poll sees why
+            return True
+        except OSError as exc:
+            self._report(exc, out)
+            return True
+        if data is None:  # the first bytes changed: rewritten in place, or another file
+            self._lost_track(out, _stat(self.path)[0], rewritten=True)
+            return False
+        self._reported.clear()
+        self._accept(cur, data, out)
+        cur.size = st.st_size
+        cur.mtime_ns = st.st_mtime_ns
+        return True
+
+    def _accept(self, f: _Followed, data: bytes, out: list[Action]) -> None:
+        if not data:
+            return
+        if len(f.head) < HEAD_SIZE and len(f.head) == f.offset:
+            f.head += data[: HEAD_SIZE - f.offset]
+        out.append(Data(data, f.offset, f.path))
+        f.offset += len(data)
+        self._budget -= len(data)
+        if self._budget <= 0:
+            self.behind = True
+
+    def _lost_track(self, out: list[Action], st: os.stat_result | None, *, rewritten: bool = False) -> None:
+        """The path vanished, shrank, changed its first bytes or holds another file: why?"""
+        cur = self._cur
+        assert cur is not None
+        self._cur = None
+        name = os.path.basename(self.path)
+        moved = _find_renamed(self.path, cur)
+        if moved is not None:
+            cur.path = moved
+            self._drain = cur
+            self._announce_next = False
+            out.append(Event("rotated", f"{name} was renamed to {os.path.basename(moved)}; "
+                                        "reading the rest of it, then the new file"))
+            return
+        out.append(Flush())
+        if st is None:
+            self._reported.add("missing")
+            out.append(Event("deleted", f"{name} was deleted; waiting for it to be created again"))
+            return
+        same = identity_of(st).same_file(cur.ident)
+        if same is False:
+            out.append(Event("deleted", f"{name} was replaced by a different file; reading the new one"))
+            return
+        how = "rewritten from its start" if rewritten and st.st_size >= cur.offset else "truncated"
+        out.append(Event("truncated", f"{name} was {how} ({cur.offset} → {st.st_size} bytes); "
+                                      "reading it again from the start"))
+        self._announce_next = False
+
+    def _step_drain(self, out: list[Action], *, new_file_exists: bool) -> None:
+        """Read the rotated file's remainder; finish once the writer has moved to the new file."""
+        old = self._drain
+        assert old is not None
+        st, _ = _stat(old.path)
+        if st is None or identity_of(st).same_file(old.ident) is False:
+            moved = _find_renamed(self.path, old)
+            st = _stat(moved)[0] if moved is not None else None
+            if moved is None or st is None:
+                self._drain = None
+                out.append(Flush())
+                out.append(Event("error", f"{os.path.basename(old.path)} vanished before the rest of it "
+                                          f"(from byte {old.offset}) could be read"))
+                return
+            old.path = moved
+        if st.st_size > old.offset:
+            try:
+                with _open_binary(old.path) as fh:
+                    fh.seek(old.offset)
+                    data = fh.read(self._budget)
+            except OSError as exc:
+                self._drain = None
+                out.append(Flush())
+                out.append(Event("error", f"cannot read the rest of {os.path.basename(old.path)}: "
+                                          f"{_describe(exc)[1]}"))
+                return
+            self._accept(old, data, out)
+            if self.behind:
+                return
+        if new_file_exists:
+            self._drain = None
+            out.append(Flush())
+
+    # ------------------------------------------------------------------ errors
+
+    def _report(self, exc: OSError, out: list[Action]) -> None:
+        key, text = _describe(exc)
+        self._report_key(key, text, out)
+
+    def _report_key(self, key: str, text: str, out: list[Action]) -> None:
+        if key in self._reported:
+            return
+        self._reported.add(key)
+        out.append(Event("error", f"{self.path}: {text}"))
+
+
+def _find_renamed(path: str, f: _Followed) -> str | None:
+    """The sibling of ``path`` (same base name: ``.lo_``, dated) that is the file ``f`` was."""
+    folder = os.path.dirname(path) or "."
+    own = os.path.normcase(os.path.basename(path))
+    want = base_name(path)
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return None
+    for name in names:
+        if os.path.normcase(name) == own or base_name(name) != want:
+            continue
+        candidate = os.path.join(folder, name)
+        st, _ = _stat(candidate)
+        if st is None or not stat_mod.S_ISREG(st.st_mode) or st.st_size < f.offset:
+            continue
+        same = identity_of(st).same_file(f.ident)
+        if same is False:
+            continue
+        # Without an inode the first bytes decide; with one they guard against inode reuse.
+        if (same is None or f.head) and not _head_matches(candidate, f.head):
+            continue
+        return candidate
+    return None
+
+
+def _head_matches(path: str, head: bytes) -> bool:
+    if not head:
+        return False  # nothing read yet: content cannot tell two files apart
+    try:
+        with _open_binary(path) as fh:
+            return fh.read(len(head)) == head
+    except OSError:
+        return False
+
+
+def _count_lines(path: str, end: int, chunk: int = 1 << 20) -> int | None:
+    """Line breaks in the first ``end`` bytes (for line numbers after ``from_end``); None if huge.
+
+    Counted in bounded slices, each its own open/read/close, like every other read here.
+    """
+    if end > LINE_COUNT_LIMIT:
+        return None
+    count = 0
+    pos = 0
+    while pos < end:
+        try:
+            with _open_binary(path) as fh:
+                fh.seek(pos)
+                data = fh.read(min(chunk, end - pos))
+        except OSError:
+            return None
+        if not data:
+            break
+        count += data.count(b"\n")
+        pos += len(data)
+    return count
