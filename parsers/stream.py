@@ -241,21 +241,35 @@ class RecordParser:
                 return
         self._cm_wait_from = None
         last = 0
+        host_bias = self._lines.host_bias
+        path = self.path
+        emit = self._out.append
+        build = F.cm_entry_from_match
+        start_marker = F.CM_START
+        ascii_buf = self._nbytes is _utf8_len and buf.isascii()
         for m in F.CM_RECORD.finditer(buf):
             start = m.start()
-            msg = m.group(1)
-            if F.CM_START in msg:
-                inner = start + len(F.CM_START) + msg.rfind(F.CM_START)
+            if buf.find(start_marker, start + 7, m.end(1)) != -1:
+                msg = m.group(1)
+                inner = start + len(start_marker) + msg.rfind(start_marker)
                 self._junk_or_loose(last, inner)
                 m2 = F.CM_RECORD.match(buf, inner)
                 if m2 is None:  # cannot happen: the tail of a match is a match
                     last = inner
                     continue
                 m, start = m2, inner
-            elif start > last:
+            elif start > last and (start - last > 2 or buf[last:start] not in ("\r\n", "\n")) \
+                    and buf[last:start].strip("\r\n\x00 \t"):
                 self._junk(last, start)
-            line, offset = self._where(start)
-            self._emit(F.cm_entry_from_match(m, self.path, line, offset, self._lines.host_bias))
+            # Inline of _where() for the common ASCII case: this loop runs once per record.
+            if ascii_buf and start >= self._cur_pos:
+                self._cur_line += buf.count("\n", self._cur_pos, start)
+                self._cur_byte += start - self._cur_pos
+                self._cur_pos = start
+                line, offset = self._cur_line, self._cur_byte
+            else:
+                line, offset = self._where(start)
+            emit(build(m, path, line, offset, host_bias))
             last = m.end()
         rest = buf[last:]
         if final:
