@@ -304,7 +304,7 @@ WINDOWS_UPDATE = [
        r"(?:\*\* END \*\* Agent: Finding updates \[CallerId = ([^\]]+)\]|\* END \* Finding updates CallerId = ([^,\s]+)"
        r"(?:, Id = \d+)?(?:, Exit code = (0x[0-9A-Fa-f]{8}))?)", ("caller", "caller2", "exit")),
     _r("wu_resumed", "scan", "wua_search", r">>-- RESUMED -- COMAPI: Search|\*RESUMED\*\s+Search ClientId"),
-    _r("wu_updates_found", "scan", "wua_search", r"COMAPI - Updates found = (\d+)", ("found",)),
+    _r("wu_updates_found", "scan", "wua_search", r"(?:^|COMAPI )- Updates found = (\d+)", ("found",)),
     _r("wu_search_end", "scan", "wua_search",
        r"(?:-- END --\s*COMAPI: Search \[ClientId = ([^\]]+)\]|\* END \*\s+Search ClientId = ([^,\s]+), Updates found = (\d+))",
        ("caller", "caller2", "found")),
