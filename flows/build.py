@@ -83,6 +83,9 @@ def build(facts: list[Fact], now: datetime, loaded: Loaded) -> tuple[list[Flow],
     scans_by_host: dict[str, list[_Scan]] = {}
     for host, hfacts in sorted(client.items()):
         scans = _segment(_resolve_messaging(_filter_wu(hfacts)))
+        # A "policy not received yet" that a later scan cycle answered is history, not a finding.
+        scans = [sc for i, sc in enumerate(scans)
+                 if i == len(scans) - 1 or any(x.name != "no_policy" for x in sc.facts)]
         scans_by_host[host] = scans
     all_scans = [s for scans in scans_by_host.values() for s in scans]
     _join_mp_lookup(all_scans, [f for f in remote if f.step == "mp_lookup"])
@@ -91,7 +94,7 @@ def build(facts: list[Fact], now: datetime, loaded: Loaded) -> tuple[list[Flow],
     _join_wsus_iis(all_scans, [f for f in remote if f.name == "iis_wsus_client"])
     for host, scans in scans_by_host.items():
         name = aliases.get(host, host)
-        built = [_scan_flow(s, name, now, loaded) for s in scans]
+        built = [_scan_flow(s, name, now, loaded, superseded=i < len(scans) - 1) for i, s in enumerate(scans)]
         for older, newer in zip(built, built[1:]):
             if older.status in ("running", "stalled") and newer.started is not None:
                 older.status = "incomplete"
@@ -172,8 +175,16 @@ def _resolve_messaging(facts: list[Fact]) -> list[Fact]:
                 f.step = "mp_send" if kind == "location" else "state_upload"
             else:
                 f.step = "state_upload"
-        if f.name in ("sm_adding", "sm_recorded") and f.values.get("topic_type") not in _STATE_TOPIC_TYPES:
-            continue
+        if f.name in ("sm_adding", "sm_recorded"):
+            topic_type = f.values.get("topic_type")
+            if topic_type not in _STATE_TOPIC_TYPES:
+                continue
+            if topic_type == "501":  # the UpdateSource scan state ScanAgent raises when it requests the scan
+                f.step = "scan_request"
+        if f.name in ("msg_got_reply", "msg_delivered_local"):
+            where = (f.values.get("queue") or f.values.get("endpoint") or "").lower()
+            if "ls_replylocations" not in where:
+                continue
         out.append(f)
     return out
 
@@ -192,7 +203,10 @@ def _segment(facts: list[Fact]) -> list[_Scan]:
                 cur = target
             continue
         new = cur is None
-        if cur is not None:
+        if cur is not None and f.name in ("policy_available", "policy_added") and any(
+                x.name == "no_policy" for x in cur.facts):
+            new = True
+        elif cur is not None:
             limit = _RESTART_AT.get(f.step)
             if cur.last is not None and f.utc - cur.last > timedelta(hours=6):
                 new = True
@@ -399,7 +413,7 @@ def _first_id(s: _Scan, name: str) -> str | None:
 # ----------------------------------------------------------------------------- judging steps
 
 
-def _scan_flow(s: _Scan, host: str, now: datetime, loaded: Loaded) -> Flow:
+def _scan_flow(s: _Scan, host: str, now: datetime, loaded: Loaded, superseded: bool = False) -> Flow:
     ids = _scan_ids(s)
     fid = "scan:" + (s.job or f"{host}@{s.first.strftime('%Y%m%dT%H%M%S') if s.first else 'unknown'}")
     flow = Flow("scan", host, fid, ids=ids, label=_label(s))
@@ -411,7 +425,7 @@ def _scan_flow(s: _Scan, host: str, now: datetime, loaded: Loaded) -> Flow:
             observed = loaded.any(spec.logs) if spec.role != "client" else loaded.host(s.host, spec.logs)
             step.status = "pending" if observed else "unobserved"
         flow.steps.append(step)
-    _diagnose_scan(flow, s)
+    _diagnose_scan(flow, s, superseded)
     _judge(flow, now, loaded, s.host)
     return flow
 
@@ -466,7 +480,8 @@ def _detail(key: str, facts: list[Fact]) -> str:
         for k, v in f.values.items():
             vals.setdefault(k, v)
     if key == "policy" and "content_version" in vals:
-        return f"UpdateSource {facts[0].ids.get('update_source', '?')} content version {vals['content_version']}"
+        source = next((f.ids["update_source"] for f in facts if "update_source" in f.ids), "?")
+        return f"UpdateSource {source} content version {vals['content_version']}"
     if key == "locations":
         if vals.get("records") == "0":
             return "reply has no LocationRecord"
@@ -527,7 +542,7 @@ def _label(s: _Scan) -> str:
     return f"scan {s.job[:8].lower()}" if s.job else "scan cycle"
 
 
-def _diagnose_scan(flow: Flow, s: _Scan) -> None:
+def _diagnose_scan(flow: Flow, s: _Scan, superseded: bool) -> None:
     names = {f.name for f in s.facts}
     for step in flow.steps:
         if step.status == "failed":
@@ -545,7 +560,7 @@ def _diagnose_scan(flow: Flow, s: _Scan) -> None:
             else:
                 step.hint = diagnose.hint_for_code(code) or diagnose.hint("scan_failed")
     policy = flow.step("policy")
-    if policy.status == "warning" and flow.step("location_request").status in ("pending", "unobserved"):
+    if policy.status == "warning" and not superseded and flow.step("location_request").status in ("pending", "unobserved"):
         policy.status = "failed"
         policy.detail = "no UpdateSource policy: 'Software Updates client configuration policy has not been received'"
         policy.error = describe(0x87D00600)
@@ -557,7 +572,8 @@ def _diagnose_scan(flow: Flow, s: _Scan) -> None:
         loc.hint = diagnose.hint("empty_reply")
     lookup = flow.step("mp_lookup")
     if lookup.status == "ok" and any(f.values.get("records") == "0" for f in s.steps.get("mp_lookup", [])):
-        lookup.status = "warning"
+        lookup.status = "failed"
+        lookup.detail = "MP_GetWSUSServerLocations returned no LocationRecord"
         lookup.hint = diagnose.hint("empty_reply")
     ss = flow.step("state_processing")
     bad = [f for f in s.steps.get("state_processing", []) if f.name == "ss_batch" and f.values.get("bad", "0") != "0"]
@@ -664,6 +680,8 @@ def _updates(host: str, scans: list[_Scan], loaded: Loaded) -> list[UpdateRow]:
                 continue
             row = rows.get(uid)
             if row is None:
+                if f.name == "wu_added_update":
+                    continue  # WUA found it but ConfigMgr pruned it (superseded): not a row of its own
                 row = rows[uid] = UpdateRow(host, uid.lower())
             row.seen = f.utc
             if f.name == "wua_update_state":
@@ -708,12 +726,12 @@ def _policy_flows(policy_client: dict[str, list[Fact]], remote: list[Fact], alia
     out: list[Flow] = []
     for host, facts in sorted(policy_client.items()):
         name = aliases.get(host, host)
-        episodes = _episodes(sorted(facts, key=lambda f: f.key), {"pa_download"}, {"on_policy_change", "policy_change_tool"},
-                             30 * _MIN)
-        for ep in episodes:
-            notified = [f for f in ep if f.step == "scan_agent_notified"]
-            if not notified and not any(f.step == "policy_download" for f in ep):
-                continue
+        ordered = sorted(facts, key=lambda f: f.key)
+        notified = [f for f in ordered if f.step == "scan_agent_notified"]
+        for cluster in _episodes(notified, set(), set(), _MIN):
+            first = cluster[0].utc
+            before = [f for f in ordered if f.step in ("policy_download", "policy_apply") and first - 30 * _MIN <= f.utc <= first]
+            ep = sorted(before + cluster, key=lambda f: f.key)
             source = next((f.ids["update_source"] for f in ep if "update_source" in f.ids), None)
             start = ep[0].utc
             sync = _last_before([f for f in syncs if source is None or f.ids.get("update_source") == source], start)
@@ -778,11 +796,27 @@ def _policy_flow(host: str, host_hint: str | None, client: list[Fact], sync: Fac
     return flow
 
 
+def _sync_runs(facts: list[Fact]) -> list[list[Fact]]:
+    """One run per synchronization: WSyncMgr and SoftwareDistribution.log both log its start and end."""
+    runs: list[list[Fact]] = []
+    cur: list[Fact] | None = None
+    completed: datetime | None = None
+    for f in facts:
+        if (cur is None or f.utc - cur[-1].utc > 3 * 60 * _MIN
+                or (f.step == "start" and completed is not None and f.utc - completed > 2 * _MIN)):
+            cur = []
+            runs.append(cur)
+            completed = None
+        cur.append(f)
+        if f.step == "complete" and f.outcome in ("done", "fail") and completed is None:
+            completed = f.utc
+    return runs
+
+
 def _wsus_sync_flows(remote: list[Fact], now: datetime, loaded: Loaded) -> list[Flow]:
     facts = sorted((f for f in remote if f.flow == "wsus_sync"), key=lambda f: f.key)
     out: list[Flow] = []
-    for ep in _episodes(facts, {"ws_starting", "sd_manual_start"}, {"ws_succeeded", "ws_failed", "sd_sync_done",
-                                                                      "sd_sync_failed"}, 3 * 60 * _MIN):
+    for ep in _sync_runs(facts):
         if not any(f.step == "start" for f in ep) and not any(f.outcome for f in ep):
             continue
         by_step: dict[str, list[Fact]] = defaultdict(list)

@@ -1,0 +1,114 @@
+"""Every fixture scenario reproduces its expected result: statuses, failing step, error code, hint, IDs, updates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flows.model import Flow
+from tests.conftest import FIXTURES
+from tui.cmd_report import collect
+
+SCENARIOS = sorted(p.parent.name for p in FIXTURES.glob("*/expected.json"))
+
+
+def analyse(name: str) -> tuple[dict[str, Any], list[Flow], Any]:
+    expected = json.loads((FIXTURES / name / "expected.json").read_text(encoding="utf-8"))
+    tracker, files, errors = collect([str(FIXTURES / name)])
+    assert not errors
+    assert tracker.newest is not None
+    tracker.update(tracker.newest)
+    return expected, tracker.flows, tracker
+
+
+def the_scan(expected: dict[str, Any], flows: list[Flow]) -> Flow:
+    host = expected["client_host"] or "client"
+    job = expected["scan"]["scan_job"].strip("{}").upper()
+    scans = [f for f in flows if f.kind == "scan" and f.host == host and f.ids.get("scan_job") == job]
+    assert len(scans) == 1, [(f.host, f.id, f.status) for f in flows if f.kind == "scan"]
+    return scans[0]
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_scenario_scan(name: str) -> None:
+    expected, flows, _ = analyse(name)
+    exp = expected["scan"]
+    scan = the_scan(expected, flows)
+    assert scan.status == exp["status"]
+    assert scan.ids["update_source"] == exp["update_source"].strip("{}").upper()
+    assert scan.ids["content_version"] == exp["content_version"]
+    bad = exp["failed_step"] or exp["stalled_step"]
+    problems = [s for s in scan.steps if s.status in ("failed", "stalled")]
+    if bad is None:
+        assert not problems, [(s.key, s.status, s.detail) for s in problems]
+        assert all(s.status in ("ok", "unobserved", "warning") for s in scan.steps), [(s.key, s.status) for s in scan.steps]
+    else:
+        first = problems[0]
+        assert first.key == bad and first.status == exp["status"]
+        assert first.hint, "a failed or stalled step always says what to check next"
+        if exp["error_code"]:
+            assert first.error is not None and first.error.code == int(exp["error_code"], 16)
+            assert first.error.name and first.error.meaning
+    # No other scan on the client is failing in a healthy scenario.
+    if exp["status"] == "ok":
+        assert all(f.status not in ("failed", "stalled") for f in flows if f.kind == "scan")
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_scenario_updates(name: str) -> None:
+    expected, _, tracker = analyse(name)
+    host = expected["client_host"] or "client"
+    rows = {u.update_id: u for u in tracker.updates if u.host == host}
+    for want in expected["scan"]["updates"]:
+        row = rows.get(want["update_id"])
+        assert row is not None, (want, sorted(rows))
+        assert row.state == want["state"] and row.kb == want["kb"] and row.revision == want["revision"]
+        assert row.recorded
+        if expected["scan"]["status"] == "ok":
+            assert row.forwarded and row.processed is not False
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_scenario_policy_and_sync(name: str) -> None:
+    expected, flows, _ = analyse(name)
+    policies = [f for f in flows if f.kind == "policy"]
+    assert bool(policies) == expected["policy"]["present"]
+    syncs = [f for f in flows if f.kind == "wsus_sync"]
+    assert bool(syncs) == expected["wsus_sync"]["present"]
+    if expected["wsus_sync"]["status"]:
+        assert syncs[0].status == expected["wsus_sync"]["status"]
+
+
+def test_scan_links_to_its_policy() -> None:
+    expected, flows, _ = analyse("healthy-first-scan")
+    scan = the_scan(expected, flows)
+    policy = next(f for f in flows if f.kind == "policy")
+    assert policy.id in scan.links and scan.id in policy.links
+    assert [s.status for s in policy.steps] == ["ok"] * 6
+
+
+def test_cross_host_joins_say_how() -> None:
+    expected, flows, _ = analyse("healthy-first-scan")
+    scan = the_scan(expected, flows)
+    joins = {s.key: s.joined_by for s in scan.steps}
+    assert joins["mp_lookup"].startswith("update_source+content_version")
+    assert joins["location_request"] == "scan_job"
+    assert joins["state_processing"] in ("smx_file", "time")
+    assert joins["summarization"] == "time"
+    assert scan.step("mp_relay").detail.startswith("SMX ")
+
+
+def test_json_ids_carry_messages() -> None:
+    expected, flows, _ = analyse("healthy-first-scan")
+    scan = the_scan(expected, flows)
+    msgs = set(scan.ids["messages"])
+    for m in expected["ids"]["messages"].values():
+        assert m.strip("{}").upper() in msgs
+
+
+def test_fixture_dirs_exist() -> None:
+    assert len(SCENARIOS) == 14
+    assert Path(FIXTURES / "healthy-first-scan" / "client").is_dir()
