@@ -159,6 +159,7 @@ def _resolve_messaging(facts: list[Fact]) -> list[Fact]:
     out = []
     last_kind: str | None = None
     for f in facts:
+        f.step = f.rule_step  # resolution must be idempotent: every rebuild starts from the rule's step
         if f.step == "?" or f.name in ("msg_post", "msg_no_reply"):
             queue = f.values.get("queue", "").lower() or queue_of.get(f.ids.get("message", ""), "")
             if f.name == "msg_post":

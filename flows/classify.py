@@ -43,6 +43,11 @@ class Fact:
     values: dict[str, str] = field(default_factory=dict)
     outcome: str = ""  # "", "done", "fail", "warn"
     codes: list[int] = field(default_factory=list)
+    rule_step: str = ""  # the step the rule gave; ``step`` is re-derived from it at every rebuild
+
+    def __post_init__(self) -> None:
+        if not self.rule_step:
+            self.rule_step = self.step
 
     @property
     def key(self) -> tuple[datetime, str, int]:
