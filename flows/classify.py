@@ -371,6 +371,95 @@ _ROLE = {
 }
 
 
+def literal_of(regex: str) -> str | None:
+    """The longest run of plain text a pattern requires (lower-cased), or None if it has none.
+
+    Used to build a one-pass prefilter per component: most records match no rule, and one C-level
+    search for any rule's literal is far cheaper than trying every rule's regex in turn.
+    """
+    depth = 0
+    bracket = False
+    for i, ch in enumerate(regex):  # a top-level alternation has no single required literal
+        if ch == "\\":
+            continue
+        if bracket:
+            bracket = ch != "]" or regex[i - 1] == "\\"
+        elif ch == "[" and (i == 0 or regex[i - 1] != "\\"):
+            bracket = True
+        elif ch == "(" and (i == 0 or regex[i - 1] != "\\"):
+            depth += 1
+        elif ch == ")" and (i == 0 or regex[i - 1] != "\\"):
+            depth -= 1
+        elif ch == "|" and depth == 0 and (i == 0 or regex[i - 1] != "\\"):
+            return None
+    runs: list[str] = []
+    cur: list[str] = []
+    i = 0
+    while i < len(regex):
+        ch = regex[i]
+        nxt = regex[i + 1] if i + 1 < len(regex) else ""
+        if ch == "\\" and nxt and not nxt.isalnum():
+            lit, step = nxt, 2
+        elif ch == "\\" or ch in ".^$*+?{}[]()|":
+            runs.append("".join(cur))
+            cur = []
+            if ch in "[(":  # skip the class or group entirely
+                close, depth, j = ("]" if ch == "[" else ")"), 0, i
+                while j < len(regex):
+                    if regex[j] == "\\":
+                        j += 2
+                        continue
+                    if regex[j] == ch:
+                        depth += 1
+                    elif regex[j] == close:
+                        depth -= 1
+                        if depth == 0:
+                            break
+                    j += 1
+                i = j + 1
+            else:
+                i += 2 if ch == "\\" else 1
+            continue
+        else:
+            lit, step = ch, 1
+        after = regex[i + step] if i + step < len(regex) else ""
+        if after and after in "*?{":  # optional char: the run ends before it
+            runs.append("".join(cur))
+            cur = []
+            i += step
+            continue
+        cur.append(lit)
+        i += step
+    runs.append("".join(cur))
+    best = max(runs, key=len)
+    return best.lower() if len(best.strip()) >= 4 else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    rules: list[Rule]
+    prefilter: re.Pattern[str] | None
+    always: list[Rule]
+
+
+def _table(rules: list[Rule]) -> _Table:
+    lits = [(r, literal_of(r.pattern.pattern)) for r in rules]
+    keyed = [lit for _, lit in lits if lit]
+    always = [r for r, lit in lits if not lit]
+    pre = re.compile("|".join(re.escape(k) for k in sorted(set(keyed), key=len, reverse=True))) if keyed else None
+    return _Table(rules, pre, always)
+
+
+_TABLES: dict[str, _Table] = {}
+
+
+def _rules_for(key: str) -> _Table | None:
+    table = _TABLES.get(key)
+    if table is None and key in BY_COMPONENT:
+        table = _TABLES[key] = _table(BY_COMPONENT[key])
+    return table
+
+
 def source_key(entry: Entry) -> str:
     """Which rule table applies: the component for ConfigMgr logs, the format for the others."""
     fmt = entry.format
@@ -392,10 +481,15 @@ def match_rules(rules: list[Rule], message: str) -> tuple[Rule, re.Match[str]] |
 def classify(entry: Entry, host: str, order: tuple[str, int]) -> Fact | None:
     """The fact an entry evidences, or None for the (vast majority of) records that are noise."""
     key = source_key(entry)
-    rules = BY_COMPONENT.get(key)
-    if rules is None or entry.utc is None:
+    table = _rules_for(key)
+    if table is None or entry.utc is None:
         return None
-    found = match_rules(rules, entry.message)
+    found = None
+    message = entry.message
+    if table.prefilter is not None and table.prefilter.search(message.lower()):
+        found = match_rules(table.rules, message)
+    elif table.always:  # no keyed rule can match without its literal: only the rest can
+        found = match_rules(table.always, message)
     if found is None:
         fallback = _FALLBACK.get(key)
         if fallback is None or entry.severity != "error":

@@ -8,9 +8,9 @@ stamp, a WindowsUpdate.log banner, a neighbouring CMTrace log's bias, or an assu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 

@@ -22,7 +22,7 @@ Rotation (ConfigMgr renames ``X.log`` to ``X.lo_`` or ``X-YYYYMMDD-HHMMSS.log`` 
 ``X.log``): when the path vanishes or holds another file, the siblings with the same base name
 are searched for our identity. If found, the remainder of the old file is read from our offset
 under its new name (the writer may still flush to it after the rename) until the new ``X.log``
-exists and the old one is at its end; then the stream is flushed and the new file is read from
+has its first bytes and the old one is at its end; then the stream is flushed and the new file is read from
 byte 0. The caller feeds one parser per stream, so a record split across the rename is
 reassembled when the remainder completes it, and otherwise flushed as an unparsed entry.
 
@@ -227,7 +227,9 @@ class Tail:
         self._polled = True
         for _attempt in range(4):
             if self._drain is not None:
-                self._step_drain(out, new_file_exists=st is not None)
+                # The writer has moved on once the new file has bytes (an empty one may be created
+                # before its last flush to the old file).
+                self._step_drain(out, new_file_started=st is not None and st.st_size > 0)
                 if self._drain is not None:
                     return out
             if st is None:
@@ -350,7 +352,7 @@ class Tail:
                                       "reading it again from the start"))
         self._announce_next = False
 
-    def _step_drain(self, out: list[Action], *, new_file_exists: bool) -> None:
+    def _step_drain(self, out: list[Action], *, new_file_started: bool) -> None:
         """Read the rotated file's remainder; finish once the writer has moved to the new file."""
         old = self._drain
         assert old is not None
@@ -379,7 +381,7 @@ class Tail:
             self._accept(old, data, out)
             if self.behind:
                 return
-        if new_file_exists:
+        if new_file_started:
             self._drain = None
             out.append(Flush())
 

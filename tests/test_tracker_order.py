@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from functools import lru_cache
+from functools import cache
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,7 +22,7 @@ from tests.conftest import FIXTURES
 SCENARIOS = ("healthy-first-scan", "state-not-forwarded", "gpo-override", "timezones")
 
 
-@lru_cache(maxsize=None)
+@cache
 def files_of(name: str) -> tuple[tuple[str, tuple[Entry, ...]], ...]:
     found = discover([str(FIXTURES / name)])
     return tuple((src.host_hint, tuple(parse_file(src.path, host_bias=src.bias))) for src in found.sources)
