@@ -29,3 +29,37 @@ def merge_entries(streams: Iterable[Iterable[Entry]]) -> Iterator[Entry]:
     keyed = [_keyed(i, s) for i, s in enumerate(streams)]
     for _, _, _, entry in heapq.merge(*keyed):
         yield entry
+
+
+def record_spans(entries: Iterable[Entry], size: int | None = None) -> Iterator[tuple[datetime, int, int]]:
+    """(sort time, start, end) byte ranges of a file's records, in file order.
+
+    Ranges tile the file: the first starts at byte 0 (so a BOM travels with the first record) and
+    each ends where the next begins, the last at ``size`` (or open-ended, -1). Replay feeds these
+    slices through the live pipeline, so it parses exactly the bytes a tail would have read.
+    """
+    last_time = _EPOCH
+    pending: tuple[datetime, int] | None = None
+    for entry in entries:
+        if pending is not None:
+            yield pending[0], pending[1], entry.offset
+            start = entry.offset
+        else:
+            start = 0
+        if entry.utc is not None:
+            last_time = entry.utc
+        pending = (last_time, start)
+    if pending is not None:
+        yield pending[0], pending[1], size if size is not None else -1
+
+
+def merge_spans(streams: Iterable[Iterable[tuple[datetime, int, int]]]) -> Iterator[tuple[datetime, int, int, int]]:
+    """Merge per-file spans by time: (time, stream index, start, end), stable like merge_entries."""
+    keyed = [_keyed_spans(i, s) for i, s in enumerate(streams)]
+    for t, i, _, a, b in heapq.merge(*keyed):
+        yield t, i, a, b
+
+
+def _keyed_spans(index: int, spans: Iterable[tuple[datetime, int, int]]) -> Iterator[tuple[datetime, int, int, int, int]]:
+    for n, (t, a, b) in enumerate(spans):
+        yield t, index, n, a, b

@@ -1,0 +1,275 @@
+"""Replaying captured logs, and the demo that writes a scenario as live files.
+
+Both walk the records of many files in UTC order (a streaming merge of per-file byte spans) and
+hand each record's *bytes* to a sink, paced by the records' own timestamps:
+
+- ``sumtrace replay``: the sink is :meth:`Pipeline.feed`, so captured logs take exactly the road a
+  live tail's bytes take;
+- ``sumtrace demo``: the sink appends to real files in a temporary folder (with rotation), and a
+  :class:`~tui.live.watcher.LiveWatcher` tails them, so the demo exercises the real tail path.
+
+The :class:`ReplayClock` is the tracker's "now" in both: it follows the data and, while paced,
+advances with wall time × speed, so stall detection behaves as it did when the logs were written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from parsers.files import LogSource
+from parsers.merge import merge_spans, record_spans
+from parsers.stream import RecordParser
+
+UTC = timezone.utc
+Sink = Callable[["Track", bytes], None]
+
+
+@dataclass(slots=True)
+class Track:
+    """One file to play: where its bytes come from and where they belong."""
+
+    path: str
+    host: str
+    bias: int | None
+    chunks: Callable[[], Iterator[bytes]]
+
+    @classmethod
+    def of(cls, src: LogSource) -> Track:
+        return cls(src.path, src.host_hint, src.bias, src.chunks)
+
+    @classmethod
+    def of_bytes(cls, path: str, host: str, data: bytes) -> Track:
+        return cls(path, host, None, lambda: iter([data]))
+
+
+def _spans(track: Track) -> Iterator[tuple[datetime, int, int]]:
+    """Record spans of a track from a parse of its own (the sink parses the bytes again)."""
+    parser = RecordParser(track.path, host_bias=track.bias)
+
+    def entries() -> Iterator:  # type: ignore[type-arg]
+        for chunk in track.chunks():
+            yield from parser.feed(chunk)
+        yield from parser.flush()
+
+    return record_spans(entries())
+
+
+class _Reader:
+    """Sequential byte ranges of a track, pulling chunks only as far as needed."""
+
+    def __init__(self, track: Track) -> None:
+        self._chunks = track.chunks()
+        self._buf = b""
+        self._pos = 0
+
+    def read(self, start: int, end: int) -> bytes:
+        while end == -1 or self._pos + len(self._buf) < end:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._buf += chunk
+        cut = len(self._buf) if end == -1 else end - self._pos
+        data, self._buf = self._buf[start - self._pos:cut], self._buf[cut:]
+        self._pos += cut
+        return data
+
+
+class ReplayClock:
+    """Log time: jumps to each record's time as it is played and, when paced, runs at ``speed``."""
+
+    def __init__(self, speed: float | None = None, *, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.speed = speed
+        self._monotonic = monotonic
+        self._at: datetime | None = None
+        self._last: datetime | None = None
+        self._wall = monotonic()
+        self.paused = False
+
+    def now(self) -> datetime:
+        if self._at is None:
+            return datetime.now(UTC)
+        if self.paused or not self.speed:
+            return self._at
+        return self._at + timedelta(seconds=(self._monotonic() - self._wall) * self.speed)
+
+    def reach(self, when: datetime) -> None:
+        """A record of time ``when`` was just played: the clock is at least there now."""
+        current = self.now() if self._at is not None else when
+        self._at = max(current, when)
+        self._last = max(self._last or when, when)
+        self._wall = self._monotonic()
+
+    def settle(self) -> None:
+        """The data has ended: time stops at the newest record, as "now" does for a report."""
+        if self._last is not None:
+            self._at = self._last
+        self.speed = None
+
+    def freeze(self, paused: bool) -> None:
+        if self._at is not None:
+            self._at = self.now()
+            self._wall = self._monotonic()
+        self.paused = paused
+
+
+class Player:
+    """Plays tracks' records in UTC order into a sink: as fast as possible, or paced.
+
+    ``speed`` None plays flat out (yielding to the event loop every ``batch`` records); a number
+    paces by the records' timestamps (1 = real time, 60 = a minute per second). ``max_gap`` (wall
+    seconds) caps a silence so a 15-minute state message cycle does not stall a demo.
+    Pause, resume and step are the keys' commands; ``on_record`` lets a caller tick the tracker.
+    """
+
+    def __init__(self, tracks: list[Track], sink: Sink, *, speed: float | None = None,
+                 max_gap: float | None = None, batch: int = 2000,
+                 on_record: Callable[[datetime], None] | None = None) -> None:
+        self.tracks = tracks
+        self.sink = sink
+        self.speed = speed
+        self.max_gap = max_gap
+        self.batch = batch
+        self.on_record = on_record
+        self.clock = ReplayClock(speed)
+        self.played = 0
+        self.done = False
+        self._steps = 0
+        self._wake = asyncio.Event()
+        self._wake.set()
+
+    # ------------------------------------------------------------------ commands
+
+    @property
+    def paused(self) -> bool:
+        return self.clock.paused
+
+    def pause(self) -> None:
+        self.clock.freeze(True)
+        self._wake.clear()
+
+    def resume(self) -> None:
+        self.clock.freeze(False)
+        self._wake.set()
+
+    def toggle(self) -> None:
+        self.resume() if self.paused else self.pause()
+
+    def step(self, records: int = 1) -> None:
+        """While paused, play the next ``records`` records."""
+        self._steps += records
+        self._wake.set()
+
+    # ------------------------------------------------------------------ playing
+
+    def records(self) -> Iterator[tuple[datetime, int, int, int]]:
+        return merge_spans(_spans(t) for t in self.tracks)
+
+    async def run(self) -> None:
+        readers = [_Reader(t) for t in self.tracks]
+        try:
+            for when, index, start, end in self.records():
+                await self._gate(when)
+                self.sink(self.tracks[index], readers[index].read(start, end))
+                self.clock.reach(when)
+                self.played += 1
+                if self.on_record is not None:
+                    self.on_record(when)
+                if self.speed is None and self.played % self.batch == 0:
+                    await asyncio.sleep(0)
+        finally:
+            self.clock.settle()
+            self.done = True
+
+    async def _gate(self, when: datetime) -> None:
+        while True:
+            if self._steps > 0:
+                self._steps -= 1
+                return
+            if self.paused:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            if not self.speed:
+                return
+            ahead = (when - self.clock.now()).total_seconds() / self.speed
+            if ahead <= 0:
+                return
+            if self.max_gap is not None and ahead > self.max_gap:
+                await asyncio.sleep(self.max_gap)
+                return  # the clock jumps to ``when`` as the record is played
+            await asyncio.sleep(min(ahead, 0.05))
+
+
+def feed_sink(pipeline: object) -> Sink:
+    """A sink feeding :class:`tui.live.pipeline.Pipeline` (replay)."""
+    started: set[str] = set()
+
+    def sink(track: Track, data: bytes) -> None:
+        if track.path not in started:
+            started.add(track.path)
+            pipeline.start_file(track.path, track.host, bias=track.bias)  # type: ignore[attr-defined]
+        pipeline.feed(track.path, track.host, data, bias=track.bias)  # type: ignore[attr-defined]
+
+    return sink
+
+
+class FileSink:
+    """A sink that writes records into files under ``root``, as ConfigMgr would (demo).
+
+    Each write opens, appends and closes. ``X.lo_`` tracks are written as ``X.log`` and rolled to
+    ``X.lo_`` when the current ``X.log`` track starts; any ``.log`` that grows past ``max_size``
+    also rolls over, as a 250 KB ConfigMgr log does.
+    """
+
+    def __init__(self, root: str, *, max_size: int = 250_000) -> None:
+        self.root = root
+        self.max_size = max_size
+        self.rotations = 0
+        self._written: dict[str, str] = {}  # live file → track path currently writing it
+
+    def _live_name(self, rel: str) -> str:
+        if rel.lower().endswith(".lo_"):
+            return rel[:-4] + ".log"
+        return rel
+
+    def __call__(self, track: Track, data: bytes) -> None:
+        live = os.path.join(self.root, self._live_name(track.path))
+        os.makedirs(os.path.dirname(live), exist_ok=True)
+        owner = self._written.get(live)
+        exists = os.path.exists(live)
+        if exists and ((owner is not None and owner != track.path)
+                       or os.path.getsize(live) + len(data) > self.max_size):
+            self.roll(live)
+            exists = False
+        if exists and os.path.getsize(live) > 0:
+            for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+                if data.startswith(bom):  # a later scenario appended to the same log
+                    data = data[len(bom):]
+                    break
+        self._written[live] = track.path
+        with open(live, "ab") as fh:
+            fh.write(data)
+
+    def roll(self, live: str) -> None:
+        """``X.log`` becomes ``X.lo_`` (replacing the previous one) and a fresh ``X.log`` starts."""
+        os.replace(live, live[:-4] + ".lo_")
+        self.rotations += 1
+
+
+def scenario_tracks(files: dict[str, bytes], prefix: str = "") -> list[Track]:
+    """Tracks for a generated scenario (relative path → bytes); host = the file's folder."""
+    tracks = []
+    for rel, data in sorted(files.items()):
+        rel = rel.replace("\\", "/")
+        host = rel.split("/")[0]
+        tracks.append(Track.of_bytes(os.path.join(prefix, rel) if prefix else rel, host, data))
+    return tracks
+
+
+def tracks_of(sources: Iterable[LogSource]) -> list[Track]:
+    return [Track.of(s) for s in sources]
