@@ -8,7 +8,9 @@ notifications, threads, timers) lives in the shell (:mod:`tui.live`); this modul
 Invariant: **no file handle is kept between reads.** Every read is open, seek, read, close. On
 Windows a handle opened without ``FILE_SHARE_DELETE`` stops CcmExec from renaming its log at
 250 KB, which would break the very rotation we want to follow; on every platform it also means a
-deleted file is never pinned on disk by us. The tests check this through ``/proc/self/fd``.
+deleted file is never pinned on disk by us. The tests check this through ``/proc/self/fd``. On
+Windows the short-lived handles are also opened with every share mode (``CreateFileW``), so even
+a rename that lands during one of our reads succeeds.
 
 Identity of the file we follow is ``(st_dev, st_ino)`` when the platform reports an inode or
 Windows file index (``st_ino != 0``), plus a fingerprint: the first :data:`HEAD_SIZE` bytes we
@@ -37,6 +39,7 @@ import errno
 import hashlib
 import os
 import stat as stat_mod
+import sys
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -51,6 +54,34 @@ CHANGES = ("opened", "rotated", "truncated", "deleted", "error")
 def _open_binary(path: str) -> BinaryIO:
     """The one place files are opened (tests replace it to simulate permission errors)."""
     return open(path, "rb")
+
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    # CPython's open() does not pass FILE_SHARE_DELETE, so a rename by CcmExec during one of our
+    # (short) reads would fail with a sharing violation. Open with every share mode instead.
+    try:
+        import ctypes
+        import msvcrt
+        from ctypes import wintypes
+
+        _kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        _create_file = _kernel32.CreateFileW
+        _create_file.argtypes = [wintypes.LPCWSTR, wintypes.DWORD, wintypes.DWORD, wintypes.LPVOID,
+                                 wintypes.DWORD, wintypes.DWORD, wintypes.HANDLE]
+        _create_file.restype = wintypes.HANDLE
+        _INVALID_HANDLE = wintypes.HANDLE(-1).value
+
+        def _open_shared(path: str) -> BinaryIO:
+            handle = _create_file(path, 0x80000000, 0x7, None, 3, 0x80, None)  # GENERIC_READ, share all, OPEN_EXISTING
+            if handle is None or handle == _INVALID_HANDLE:
+                code = ctypes.get_last_error()
+                raise OSError(None, ctypes.FormatError(code), path, code)
+            fd = msvcrt.open_osfhandle(handle, os.O_RDONLY | os.O_BINARY)
+            return os.fdopen(fd, "rb")
+
+        _open_binary = _open_shared  # noqa: F811
+    except (ImportError, AttributeError, OSError):
+        pass
 
 
 # --------------------------------------------------------------------------- actions
@@ -172,10 +203,13 @@ class Tail:
 
     ``from_end`` skips the content that exists at the first poll (later files, and files that
     replace this one, are read from their start). ``read_limit`` bounds the bytes one poll
-    returns so a burst is handed over in slices.
+    returns so a burst is handed over in slices. ``known`` is the file's stat from discovery:
+    if it rotates before the first poll, its content is then read from the rotated name
+    instead of being skipped (without it, the first poll knows only the new file).
     """
 
-    def __init__(self, path: str, *, from_end: bool = False, read_limit: int = READ_LIMIT) -> None:
+    def __init__(self, path: str, *, from_end: bool = False, read_limit: int = READ_LIMIT,
+                 known: os.stat_result | None = None) -> None:
         if read_limit <= 0:
             raise ValueError("read_limit must be positive")
         self.path = path
@@ -189,6 +223,10 @@ class Tail:
         self._announce_next = True
         self._reported: set[str] = set()
         self._budget = 0
+        self._pending_start = False
+        if known is not None and not from_end and stat_mod.S_ISREG(known.st_mode):
+            self._cur = _Followed(path, identity_of(known), 0, b"", -1, -1)
+            self._pending_start = True
 
     # ------------------------------------------------------------------ introspection
 
@@ -225,6 +263,11 @@ class Tail:
         if not self._polled and st is None:
             self._skip_existing = False  # it did not exist at start: everything in it will be new
         self._polled = True
+        if self._pending_start:  # the file known from discovery: its stream starts now
+            self._pending_start = False
+            size = st.st_size if st is not None else 0
+            out.append(Event("opened", f"following {self.path} ({size} bytes)"))
+            out.append(Start())
         for _attempt in range(4):
             if self._drain is not None:
                 # The writer has moved on once the new file has bytes (an empty one may be created

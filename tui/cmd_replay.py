@@ -65,8 +65,12 @@ async def replay_jsonl(args: argparse.Namespace) -> int:
         return 2
     printer = JsonlPrinter(sys.stdout, entries=args.entries, on_broken_pipe=player.pause)
     pipeline.subscribe(printer)
-    # Tick as the clock moves so events come out in log-time order, as they would have live.
-    player.on_record = lambda when: pipeline.tick(player.clock.now()) if pipeline.needs_tick else None
+    def tick(_: object) -> None:
+        """Tick as the clock moves, so events come out in log-time order, as they would have live."""
+        if pipeline.needs_tick:
+            pipeline.tick(player.clock.now())
+
+    player.on_record = tick
     await player.run()
     pipeline.close()
     pipeline.tick(player.clock.now())

@@ -13,7 +13,8 @@ field, ms precision) and a per-file sequence number, so the watcher side measure
 * write → entry delivered to a pipeline subscriber (p50/p95/p99),
 * write → the tracker's ``scan_request`` step event for that scan (p50/p95/p99),
 * lines written vs received, per file, by sequence number (lost / duplicated),
-* the longest event-loop stall (a 5 ms heartbeat task),
+* the longest event-loop stall (a 10 ms heartbeat task),
+* the process CPU while it runs (watcher, tracker and this harness's own subscriber/heartbeat),
 
 then a 100,000-line burst (time to deliver it, longest stall, max RSS growth), and the CPU
 seconds the process uses while idle-watching 150 files for 10 s (``time.process_time``, which
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import faulthandler
 import multiprocessing as mp
 import os
 import re
@@ -179,13 +181,23 @@ def _ms(values: list[float]) -> str:
             f"p99 {_pct(values, .99) * 1000:6.1f} ms  (n={len(values)})")
 
 
+async def _started(watcher: LiveWatcher, task: asyncio.Task[None]) -> None:
+    """Wait for the watcher to be ready; surface its exception instead of waiting forever."""
+    ready = asyncio.ensure_future(watcher.ready.wait())
+    done, _ = await asyncio.wait({ready, task}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+    if task in done:
+        task.result()
+    if ready not in done:
+        raise RuntimeError("the watcher did not start within 30 s")
+
+
 async def _heartbeat(gaps: list[float]) -> None:
     loop = asyncio.get_running_loop()
     last = loop.time()
     while True:
-        await asyncio.sleep(0.005)
+        await asyncio.sleep(0.01)
         now = loop.time()
-        gaps.append(now - last - 0.005)
+        gaps.append(now - last - 0.01)
         last = now
 
 
@@ -203,7 +215,7 @@ async def run_rate(rate: float, seconds: float, nfiles: int) -> dict[str, Any]:
         pipeline.subscribe(rec)
         watcher = LiveWatcher(pipeline, WatchOptions([tmp]))
         task = asyncio.create_task(watcher.run())
-        await watcher.ready.wait()
+        await _started(watcher, task)
         gaps: list[float] = []
         beat = asyncio.create_task(_heartbeat(gaps))
         ctx = mp.get_context("spawn")
@@ -247,7 +259,7 @@ async def run_burst(lines: int) -> dict[str, Any]:
         pipeline.subscribe(rec)
         watcher = LiveWatcher(pipeline, WatchOptions([tmp]))
         task = asyncio.create_task(watcher.run())
-        await watcher.ready.wait()
+        await _started(watcher, task)
         bias = _bias()
         now = time.time()
         data = "".join(_record(f"{FILLER['ScanAgent'][i % 4]} [seq {i}]", "ScanAgent", now, bias)
@@ -285,7 +297,7 @@ async def run_idle(nfiles: int, seconds: float, poll: float | None) -> dict[str,
         pipeline = Pipeline(Tracker())
         watcher = LiveWatcher(pipeline, WatchOptions([tmp], poll=poll))
         task = asyncio.create_task(watcher.run())
-        await watcher.ready.wait()
+        await _started(watcher, task)
         await asyncio.sleep(1.0)  # let the first tracker update and any settling pass
         followed = len(watcher.followed)
         cpu0, wall0 = time.process_time(), time.monotonic()
@@ -309,7 +321,7 @@ async def main_async(args: argparse.Namespace) -> None:
               f"dup {r['dup']}  unparsed {r['unparsed']}  rotations {r['rotations']}  [{ok}]")
         print(f"               write → entry: {_ms(r['entry'])}")
         print(f"               write → step event: {_ms(r['step'])}")
-        print(f"               longest loop stall {r['stall'] * 1000:.1f} ms, watcher CPU {r['cpu']:.2f} s "
+        print(f"               longest loop stall {r['stall'] * 1000:.1f} ms, process CPU {r['cpu']:.2f} s "
               f"over {r['seconds']:.1f} s of writing")
     print()
     b = await run_burst(args.burst)
@@ -325,6 +337,7 @@ async def main_async(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    faulthandler.dump_traceback_later(900, exit=True)  # a hung phase prints where it hangs
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--files", type=int, default=4, help="files written concurrently (default 4)")
     ap.add_argument("--seconds", type=float, default=4.0, help="seconds per rate (default 4)")

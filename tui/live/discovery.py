@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from parsers.files import LOG_SUFFIXES, LogSource, assign_host_bias, is_known_log, is_rolled
+from parsers.files import LOG_SUFFIXES, LogSource, assign_host_bias, base_name, is_known_log, is_rolled
 from parsers.files import _host_of as _files_host_of  # one host rule for parse and watch
 
 
@@ -39,12 +39,17 @@ class FolderScan:
 
     current: list[str] = field(default_factory=list)
     rolled: list[str] = field(default_factory=list)
+    stats: dict[str, os.stat_result] = field(default_factory=dict)  # of ``current``, taken in the walk
     folders: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
 
 def scan_folder(root: str, all_logs: bool) -> FolderScan:
-    """Walk ``root`` and its subfolders (sorted, so the order is stable)."""
+    """Walk ``root`` and its subfolders (sorted, so the order is stable).
+
+    The current logs are stat-ed during the walk: their identity then is what lets a rotation
+    that happens before the first read be followed (see ``parsers.tail.Tail(known=...)``).
+    """
     found = FolderScan()
 
     def onerror(exc: OSError) -> None:
@@ -57,7 +62,14 @@ def scan_folder(root: str, all_logs: bool) -> FolderScan:
             if not wanted(name, all_logs):
                 continue
             full = os.path.join(dirpath, name)
-            (found.rolled if is_rolled(name) else found.current).append(full)
+            if is_rolled(name):
+                found.rolled.append(full)
+                continue
+            found.current.append(full)
+            try:
+                found.stats[full] = os.stat(full)
+            except OSError:
+                pass
     return found
 
 
@@ -82,3 +94,31 @@ def folder_biases(paths: list[str], root: str) -> dict[str, int | None]:
         if out.get(folder) is None:
             out[folder] = src.bias
     return out
+
+
+def rolled_since(path: str, since: float, current: os.stat_result | None) -> list[str]:
+    """Rotated generations of ``path`` written since ``since`` (epoch seconds), oldest first.
+
+    ``current`` (the live file's stat) is excluded by identity, so a file that rotates while we
+    look is not read twice: the tail of ``path`` follows it into its rotated name itself.
+    """
+    folder = os.path.dirname(path) or "."
+    want = base_name(path)
+    found: list[tuple[float, str]] = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    for name in names:
+        if not is_rolled(name) or base_name(name) != want:
+            continue
+        full = os.path.join(folder, name)
+        try:
+            st = os.stat(full)
+        except OSError:
+            continue
+        if current is not None and current.st_ino and (st.st_dev, st.st_ino) == (current.st_dev, current.st_ino):
+            continue
+        if st.st_mtime >= since - 2.0:  # slack for coarse file-system timestamps
+            found.append((st.st_mtime, full))
+    return [p for _, p in sorted(found)]

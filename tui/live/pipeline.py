@@ -31,7 +31,11 @@ FILE_CHANGES = ("opened", "rotated", "truncated", "deleted", "error")
 
 
 class TrackerLike(Protocol):
-    """What the pipeline needs from :class:`flows.tracker.Tracker` (a fake in tests)."""
+    """What the pipeline needs from :class:`flows.tracker.Tracker` (a fake in tests).
+
+    A tracker may also have ``note_file(path, host_hint)``: told when a file is opened, so the
+    steps that file would show are not called unobserved before its first entry.
+    """
 
     def add(self, entries: list[Entry], host_hint: str) -> None: ...
 
@@ -159,6 +163,10 @@ class Pipeline:
         stream.base_offset = offset - len(prefix) if offset else 0
         stream.base_line = lines or 0
         self._streams[path] = stream
+        note_file = getattr(self.tracker, "note_file", None)
+        if note_file is not None:
+            note_file(path, host_hint)
+            self._tracker_dirty = True
 
     def feed(self, path: str, host_hint: str, data: bytes, *, bias: int | None = None) -> int:
         """Parse the next bytes of ``path``; publishes the entries completed. Returns their count."""
@@ -198,8 +206,10 @@ class Pipeline:
 
     def feed_entries(self, path: str, host_hint: str, entries: list[Entry]) -> int:
         """Already-parsed entries (a replay of captured records) take the same road as bytes."""
-        self._hosts[path] = host_hint
-        stream = self._streams.get(path) or _Stream(RecordParser(path), host_hint)
+        stream = self._streams.get(path)
+        if stream is None:
+            self.start_file(path, host_hint)
+            stream = self._streams[path]
         return self._deliver(path, stream, entries, placed=True)
 
     async def apply(self, path: str, host_hint: str, actions: Iterable[Action], *,

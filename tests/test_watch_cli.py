@@ -1,0 +1,155 @@
+"""``sumtrace watch``: the headless JSONL process, its options, and the TUI dispatch."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.livekit import append, records
+from tui import cmd_watch
+from tui.cli import build_parser, main
+from tui.live.pipeline import Batch, FileEvent
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _read_until(proc: subprocess.Popen[bytes], want: Any, timeout: float) -> list[dict[str, Any]]:
+    """Read JSON lines from the process until ``want(lines)`` is true."""
+    assert proc.stdout is not None
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    lines: list[dict[str, Any]] = []
+    buf = b""
+    deadline = time.monotonic() + timeout
+    while not want(lines):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"timed out; got {lines}")
+        if not sel.select(left):
+            continue
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        if not chunk:
+            break
+        buf += chunk
+        *done, buf = buf.split(b"\n")
+        lines += [json.loads(x) for x in done if x]
+    return lines
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_jsonl_subprocess_prints_file_and_entry_events_and_exits_0_on_sigterm(tmp_path: Path) -> None:
+    folder = tmp_path / "PC01"
+    folder.mkdir()
+    log = folder / "ScanAgent.log"
+    first, f_data = records("first", 0, 2)
+    later, l_data = records("later", 2, 5)
+    log.write_bytes(f_data)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "tui", "watch", str(tmp_path), "--jsonl", "--entries"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        def entries(lines: list[dict[str, Any]]) -> list[str]:
+            return [x["message"] for x in lines if x["event"] == "entry"]
+
+        got = _read_until(proc, lambda ls: len(entries(ls)) >= 2, timeout=5)
+        append(log, l_data[:77])  # a growing file, in two writes
+        append(log, l_data[77:])
+        got += _read_until(proc, lambda ls: len(entries(got + ls)) >= 5, timeout=3)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err.decode()
+    assert b"Traceback" not in err
+    rest = [json.loads(x) for x in out.splitlines() if x]
+    lines = got + rest
+    assert entries(lines) == first + later
+    files = [x for x in lines if x["event"] == "file"]
+    assert files[0] == {"event": "file", "path": str(log), "host": "PC01", "change": "opened",
+                        "detail": files[0]["detail"]}
+    entry = next(x for x in lines if x["event"] == "entry")
+    assert {"host", "file", "line", "offset", "utc", "severity", "component", "message"} <= set(entry)
+    assert all(x["event"] in ("file", "entry", "step", "flow") for x in lines)
+
+
+def test_parse_since() -> None:
+    now = datetime(2026, 1, 20, 12, 0, tzinfo=timezone.utc)
+    assert cmd_watch.parse_since("2h", now) == now - timedelta(hours=2)
+    assert cmd_watch.parse_since("30m", now) == now - timedelta(minutes=30)
+    assert cmd_watch.parse_since("1d", now) == now - timedelta(days=1)
+    assert cmd_watch.parse_since("2026-01-20T10:00:00Z", now) == datetime(2026, 1, 20, 10, tzinfo=timezone.utc)
+    assert cmd_watch.parse_since("2026-01-20T10:00:00+02:00", now) == datetime(2026, 1, 20, 8, tzinfo=timezone.utc)
+    naive = cmd_watch.parse_since("2026-01-20T10:00:00", now)
+    assert naive.tzinfo is timezone.utc
+    with pytest.raises(ValueError):
+        cmd_watch.parse_since("yesterday", now)
+
+
+def test_options_parse_and_exclusive_start_modes(capsys: pytest.CaptureFixture[str]) -> None:
+    args = build_parser().parse_args(["watch", "a", "b", "--jsonl", "--entries", "--since", "2h",
+                                      "--poll", "0.5", "--all-logs"])
+    assert args.paths == ["a", "b"] and args.jsonl and args.entries and args.poll == 0.5 and args.all_logs
+    assert isinstance(args.since, datetime) and args.since.tzinfo is not None
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["watch", "a", "--from-end", "--since", "2h"])
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["watch", "a", "--poll", "0"])
+    capsys.readouterr()
+
+
+def test_without_jsonl_dispatches_to_the_tui_or_explains(monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    real_import = cmd_watch.importlib.import_module
+
+    def no_app(name: str) -> Any:
+        if name == "tui.app":
+            raise ModuleNotFoundError("No module named 'tui.app'", name="tui.app")
+        return real_import(name)
+
+    monkeypatch.setattr(cmd_watch.importlib, "import_module", no_app)
+    assert main(["watch", "somewhere"]) == 2
+    assert "--jsonl" in capsys.readouterr().err
+
+    seen: list[argparse.Namespace] = []
+
+    class FakeApp:
+        @staticmethod
+        def run_watch(args: argparse.Namespace) -> int:
+            seen.append(args)
+            return 0
+
+    monkeypatch.setattr(cmd_watch.importlib, "import_module", lambda name: FakeApp)
+    assert main(["watch", "somewhere", "--from-end"]) == 0
+    assert seen and seen[0].from_end
+
+
+def test_printer_schema_and_broken_pipe() -> None:
+    out = io.StringIO()
+    stopped: list[bool] = []
+    printer = cmd_watch.JsonlPrinter(out, entries=False, on_broken_pipe=lambda: stopped.append(True))
+    printer(Batch(files=[FileEvent("/l/ScanAgent.log", "PC01", "rotated", "renamed")]))
+    assert json.loads(out.getvalue()) == {"event": "file", "path": "/l/ScanAgent.log", "host": "PC01",
+                                          "change": "rotated", "detail": "renamed"}
+
+    class Broken(io.StringIO):
+        def write(self, s: str) -> int:
+            raise BrokenPipeError
+
+    printer = cmd_watch.JsonlPrinter(Broken(), entries=True, on_broken_pipe=lambda: stopped.append(True))
+    printer(Batch(files=[FileEvent("p", "h", "opened", "")]))
+    printer(Batch(files=[FileEvent("p", "h", "opened", "")]))
+    assert stopped == [True]
