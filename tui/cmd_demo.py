@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import shutil
 import sys
 import tempfile
@@ -117,15 +116,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.jsonl:
             return asyncio.run(demo_jsonl(demo))
-        try:
-            app = importlib.import_module("tui.app")
-        except ModuleNotFoundError as exc:
-            if exc.name != "tui.app":
-                raise
-            print("sumtrace: the interactive view is not available in this build; use --jsonl", file=sys.stderr)
-            return 2
-        result: int = app.run_demo(demo)
-        return result
+        from tui.app import run_demo  # imported here: the headless path never loads Textual
+
+        return run_demo(demo)
     except KeyboardInterrupt:
         return 0
     finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import sys
 from typing import Any
 
@@ -83,12 +82,6 @@ def run(args: argparse.Namespace) -> int:
             return asyncio.run(replay_jsonl(args))
         except KeyboardInterrupt:
             return 0
-    try:
-        app = importlib.import_module("tui.app")
-    except ModuleNotFoundError as exc:
-        if exc.name != "tui.app":
-            raise
-        print("sumtrace: the interactive view is not available in this build; use --jsonl", file=sys.stderr)
-        return 2
-    result: int = app.run_replay(args)
-    return result
+    from tui.app import run_replay  # imported here: the headless path never loads Textual
+
+    return run_replay(args)

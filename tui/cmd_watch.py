@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import json
 import re
 import signal
@@ -115,27 +114,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_tui(args: argparse.Namespace) -> int:
-    try:
-        app = importlib.import_module("tui.app")
-    except ModuleNotFoundError as exc:
-        if exc.name != "tui.app":
-            raise
-        print("sumtrace: the interactive watch view is not available in this build; "
-              "use 'sumtrace watch --jsonl' for headless output", file=sys.stderr)
-        return 2
-    result: int = app.run_watch(args)
-    return result
+    from tui.app import run_watch  # imported here: the headless path never loads Textual
+
+    return run_watch(args)
 
 
-def make_tracker() -> TrackerLike | None:
-    """The flow tracker, or None (file and entry events only) if this build has none."""
-    try:
-        from flows.tracker import Tracker
-    except ModuleNotFoundError as exc:
-        if exc.name != "flows.tracker":
-            raise
-        print("sumtrace: flow tracker unavailable; printing file and entry events only", file=sys.stderr)
-        return None
+def make_tracker() -> TrackerLike:
+    """The flow tracker the headless watch feeds."""
+    from flows.tracker import Tracker
+
     return Tracker()
 
 
