@@ -111,30 +111,18 @@ def test_options_parse_and_exclusive_start_modes(capsys: pytest.CaptureFixture[s
     capsys.readouterr()
 
 
-def test_without_jsonl_dispatches_to_the_tui_or_explains(monkeypatch: pytest.MonkeyPatch,
-                                                          capsys: pytest.CaptureFixture[str]) -> None:
-    real_import = cmd_watch.importlib.import_module
-
-    def no_app(name: str) -> Any:
-        if name == "tui.app":
-            raise ModuleNotFoundError("No module named 'tui.app'", name="tui.app")
-        return real_import(name)
-
-    monkeypatch.setattr(cmd_watch.importlib, "import_module", no_app)
-    assert main(["watch", "somewhere"]) == 2
-    assert "--jsonl" in capsys.readouterr().err
+def test_without_jsonl_dispatches_to_the_tui(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tui.app
 
     seen: list[argparse.Namespace] = []
 
-    class FakeApp:
-        @staticmethod
-        def run_watch(args: argparse.Namespace) -> int:
-            seen.append(args)
-            return 0
+    def fake_run_watch(args: argparse.Namespace) -> int:
+        seen.append(args)
+        return 0
 
-    monkeypatch.setattr(cmd_watch.importlib, "import_module", lambda name: FakeApp)
+    monkeypatch.setattr(tui.app, "run_watch", fake_run_watch)
     assert main(["watch", "somewhere", "--from-end"]) == 0
-    assert seen and seen[0].from_end
+    assert seen and seen[0].from_end and seen[0].paths == ["somewhere"]
 
 
 def test_printer_schema_and_broken_pipe() -> None:

@@ -230,6 +230,7 @@ class FileSink:
         self.root = root
         self.max_size = max_size
         self.rotations = 0
+        self.bytes_written = 0
         self._written: dict[str, str] = {}  # live file → track path currently writing it
 
     def _live_name(self, rel: str) -> str:
@@ -254,6 +255,7 @@ class FileSink:
         self._written[live] = track.path
         with open(live, "ab") as fh:
             fh.write(data)
+        self.bytes_written += len(data)
 
     def roll(self, live: str) -> None:
         """``X.log`` becomes ``X.lo_`` (replacing the previous one) and a fresh ``X.log`` starts."""
