@@ -618,8 +618,9 @@ def _judge(flow: Flow, now: datetime, loaded: Loaded, host: str) -> None:
     last_seen = max((i for i, st in enumerate(steps) if st.at is not None), default=-1)
     failed_at = next((i for i, st in enumerate(steps) if st.status == "failed"), None)
     for i, st in enumerate(steps):
-        if i < last_seen and st.status in ("running", "warning") and failed_at is None:
-            st.status = "ok" if st.status == "running" else st.status
+        # A later step has evidence, so this one finished (whether or not something failed after it).
+        if i < last_seen and st.status == "running":
+            st.status = "ok"
         elif i < last_seen and st.status == "pending":
             st.status = "unobserved"
             st.detail = st.detail or "not seen in the loaded logs (rolled over, or logged before they start)"

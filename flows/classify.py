@@ -137,7 +137,7 @@ LOCATION_SERVICES = [
 
 CCM_MESSAGING = [
     _r("msg_queued", "scan", "?", r"Sending async message '" + G + r"' to outgoing queue '([^']*)'", ("message", "queue")),
-    _r("msg_sending", "scan", "?", r"Sending outgoing message '" + G + r"'\.\s*Flags", ("message",)),
+    _r("msg_sending", "scan", "?", r"Sending outgoing message '" + G + r"'\.\s*Flags", ("message",), "done"),
     _r("msg_post", "scan", "state_upload", r"^POST: Host=([^,]*), Path=([^,]*), Port=(\d+)", ("mp", "path", "port")),
     _r("msg_no_reply", "scan", "state_upload", r"Message '" + G + r"' doesn't have reply", ("message",)),
     _r("msg_got_reply", "scan", "mp_reply",
