@@ -1,0 +1,373 @@
+"""TUI responsiveness under a 20,000 lines/s tail: key latency, refresh cost, event-loop lag.
+
+Run: python tests/bench/bench_tui.py [--rate 20000] [--seconds 5] [--mode files|pipeline]
+
+The app runs headless (Textual's test driver, 160x48) with a driver that produces realistic
+ConfigMgr client records (mostly CcmExec/PolicyAgent/DataTransferService chatter, some scan
+lines, 1% errors and 3% warnings, a few multi-line bodies):
+
+* ``files`` (default): a writer thread appends to 8 log files in a temporary folder and a real
+  :class:`tui.live.watcher.LiveWatcher` follows them (reads in threads, parses in the loop, ticks
+  the tracker at 10 Hz), i.e. exactly ``sumtrace watch``;
+* ``pipeline``: the bytes go straight into :meth:`Pipeline.feed` from the loop (no file I/O).
+
+While it runs, a key is sent every 100 ms, alternating "down"/"up" on the step list and "2"/"1"
+(switch to the merged log and back, a full repaint of another view), and the time from posting
+the key event to its action running is measured. Prints figures; not a test.
+
+``--mode replay --lines 1000000`` instead loads a million records flat out (as ``sumtrace replay``
+does) and times moving, finding and filtering over the whole merged log.
+
+Knobs for comparisons (environment): BENCH_THREADED=0 runs the driver in the UI loop,
+BENCH_FREEZE=0 skips the startup gc.freeze, BENCH_KEYS=down,up picks the keys, BENCH_RSS=1 prints
+RSS every 10 s, BENCH_SPIKES=1 lists loop stalls over 50 ms, BENCH_OBJECTS=1 counts GC-tracked
+objects, BENCH_DEBUG=1 logs asyncio callbacks slower than 50 ms, BENCH_SLICE sets the pipeline's
+slice size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+from textual import events  # noqa: E402
+
+from flows.tracker import Tracker  # noqa: E402
+from tui.app import SumtraceApp  # noqa: E402
+from tui.live.pipeline import Pipeline  # noqa: E402
+from tui.live.watcher import LiveWatcher, WatchOptions  # noqa: E402
+from tui.widgets import BlockList  # noqa: E402
+
+GUID = "{{{:08X}-4738-4032-9CD8-0160C06BB3FF}}"
+NOISE = {
+    "CcmExec": ["Notifying endpoint 'SrcUpdateMgr' of __InstanceModificationEvent",
+                "*** Keep the system awake", "*** System is now free to go to sleep",
+                "Raising event: instance of CCM_ServiceHost_CertificateOperationsFailure"],
+    "PolicyAgent": ["Policy download is in progress for {g}", "Raising event: CCM_PolicyAgent_AssignmentsRequested",
+                    "Requesting Machine policy assignments", "Received delta policy update with 3 assignments"],
+    "DataTransferService": ["DTSJob {g} in state 'DownloadingData'.", "CDTSJob::JobTransferred for {g}",
+                            "Persisted job {g}"],
+    "CcmMessaging": ["Sending async message '{g}' to outgoing queue 'mp:[http]mp_policymanager'",
+                     "OutgoingMessage(Queue='mp_[http]mp_policymanager', ID={g}): Delivered successfully to host "
+                     "'PS1SITE.CONTOSO.COM'."],
+    "StateMessage": ["StateMessage body: <?xml version=\"1.0\" encoding=\"UTF-16\"?>\r\n<Report><ReportHeader>"
+                     "<Identification><Machine><ClientInstalled>1</ClientInstalled></Machine></Identification>"
+                     "</ReportHeader>\r\n<ReportBody><StateMessage MessageTime=\"20140120171904.000000+000\">"
+                     "</StateMessage></ReportBody></Report>"],
+    "ScanAgent": ["CScanAgent::ScanByUpdates- Expected Version 38, Received Version 38",
+                  "Message received: '<?xml version='1.0' ?><UpdateSourceMessage><UpdateSourceId>{g}"
+                  "</UpdateSourceId></UpdateSourceMessage>'"],
+    "InventoryAgent": ["Collection: Namespace = \\\\.\\root\\cimv2; Query = SELECT * FROM Win32_Service; Timeout = 600 secs.",
+                       "Inventory: Temp directory = C:\\WINDOWS\\CCM\\Inventory\\Temp\\"],
+}
+ERRORS = ["Failed to connect to policy endpoint. Error = 0x80072EE2.",
+          "CCM_POST request failed with 0x87d00231 (E_ACCESSDENIED)."]
+WARNINGS = ["Can't get the current user, using default.", "Retrying the message in 30 seconds."]
+
+
+# Components whose lines the flow tracker keeps as facts (messaging, state messages, the scan):
+# real clients write them in bursts around a scan, not continuously; --facts sets their share.
+# (WUAHandler's lines each open a scan cycle: a scan every 50 ms would benchmark the tracker, not this.)
+FLOW_COMPS = ("CcmMessaging", "StateMessage", "ScanAgent")
+
+
+def record(comp: str, i: int, rng: random.Random) -> bytes:
+    roll = rng.random()
+    if roll < 0.01:
+        msg, typ = rng.choice(ERRORS), 3
+    elif roll < 0.04:
+        msg, typ = rng.choice(WARNINGS), 2
+    else:
+        msg, typ = rng.choice(NOISE[comp]).format(g=GUID.format(i)), 1
+    now = datetime.now(timezone.utc)
+    return (f'<![LOG[{msg}]LOG]!><time="{now:%H:%M:%S}.{now.microsecond // 1000:03d}+000" '
+            f'date="{now:%m-%d-%Y}" component="{comp}" context="" type="{typ}" thread="{3000 + i % 13}" '
+            f'file="bench.cpp:{i % 900}">\r\n').encode()
+
+
+class Producer:
+    """Makes ``rate`` records per second in 50 ms slices, spread over the components' logs."""
+
+    def __init__(self, rate: int, facts: float = 0.005) -> None:
+        self.rate = rate
+        self.facts = facts
+        self.rng = random.Random(1)
+        self.n = 0
+        self.noise = [c for c in NOISE if c not in FLOW_COMPS]
+
+    def slice(self) -> dict[str, bytes]:
+        per = max(1, self.rate // 20)
+        out: dict[str, list[bytes]] = {}
+        for _ in range(per):
+            if self.rng.random() < self.facts:
+                comp = FLOW_COMPS[self.n % len(FLOW_COMPS)]
+            else:
+                comp = self.noise[self.n % len(self.noise)]
+            out.setdefault(comp, []).append(record(comp, self.n, self.rng))
+            self.n += 1
+        return {c: b"".join(v) for c, v in out.items()}
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+
+
+def write_files(folder: str, rate: int, facts: float, stop: Any, counter: Any) -> None:
+    """The writer (another process, as ConfigMgr's): ``rate`` records/s appended in 50 ms slices."""
+    producer = Producer(rate, facts)
+    next_at = time.monotonic()
+    while not stop.is_set():
+        for comp, data in producer.slice().items():
+            with open(os.path.join(folder, f"{comp}.log"), "ab") as fh:
+                fh.write(data)
+        counter.value = producer.n
+        next_at += 0.05
+        time.sleep(max(0.0, next_at - time.monotonic()))
+
+
+async def bench(rate: int, seconds: float, mode: str, facts: float, max_entries: int) -> None:
+    tracker = Tracker()
+    pipeline = Pipeline(tracker, slice_bytes=int(os.environ.get("BENCH_SLICE", 256 * 1024)))
+    producer = Producer(rate, facts)
+    stop = multiprocessing.Event()
+    tmp = tempfile.mkdtemp(prefix="sumtrace-bench-")
+    host_dir = os.path.join(tmp, "PC01")
+    os.makedirs(host_dir)
+    produced = 0
+
+    counter: Any = None
+    if mode == "files":
+        for comp in NOISE:
+            open(os.path.join(host_dir, f"{comp}.log"), "wb").close()
+        watcher = LiveWatcher(pipeline, WatchOptions([tmp], all_logs=True))
+
+        counter = multiprocessing.Value("l", 0)
+        thread = multiprocessing.Process(target=write_files, args=(host_dir, rate, facts, stop, counter),
+                                         daemon=True)
+
+        async def driver() -> None:
+            await watcher.run()
+
+        stop_driver = watcher.stop
+    else:
+        thread = None
+        quit_event = asyncio.Event()
+
+        async def driver() -> None:
+            nonlocal produced
+            next_at = time.monotonic()
+            last_tick = 0.0
+            while not quit_event.is_set():
+                for comp, data in producer.slice().items():
+                    await pipeline.afeed(os.path.join(host_dir, f"{comp}.log"), "PC01", data)
+                produced = producer.n
+                if time.monotonic() - last_tick > 0.1:
+                    pipeline.tick(datetime.now(timezone.utc))  # as the watcher's ticker would
+                    last_tick = time.monotonic()
+                next_at += 0.05
+                await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+
+        stop_driver = quit_event.set
+
+    app = SumtraceApp(pipeline, tracker, driver, stop=stop_driver, animations=False, max_entries=max_entries,
+                      threaded=os.environ.get("BENCH_THREADED", "1") == "1",
+                      gc_freeze=os.environ.get("BENCH_FREEZE", "1") == "1")
+    handled: list[float] = []
+    sent: list[float] = []
+    original_move = BlockList.action_move
+    original_view = SumtraceApp.action_view
+
+    def timed_move(self: BlockList, delta: int) -> None:
+        handled.append(time.perf_counter())
+        original_move(self, delta)
+
+    def timed_view(self: SumtraceApp, name: str) -> None:
+        handled.append(time.perf_counter())
+        original_view(self, name)
+
+    BlockList.action_move = timed_move  # type: ignore[method-assign]
+    SumtraceApp.action_view = timed_view  # type: ignore[method-assign]
+    lags: list[float] = []
+
+    spikes: list[tuple[float, float]] = []
+
+    async def lag_probe() -> None:
+        while True:
+            t = time.perf_counter()
+            await asyncio.sleep(0.01)
+            lag = time.perf_counter() - t - 0.01
+            lags.append(lag)
+            if lag > 0.05:
+                spikes.append((t - start, lag))
+
+    keys = os.environ.get("BENCH_KEYS", "down,up,2,1").split(",")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.pause(0.3)
+        if thread is not None:
+            thread.start()
+        start = time.perf_counter()
+        probe = asyncio.ensure_future(lag_probe())
+        app.refreshes = 0
+        app.refresh_seconds = 0.0
+        i = 0
+        next_rss = start + 10
+        while time.perf_counter() - start < seconds:
+            if os.environ.get("BENCH_RSS") and time.perf_counter() > next_rss:
+                next_rss += 10
+                with open("/proc/self/statm") as fh:
+                    pages = int(fh.read().split()[1])
+                print(f"  t={time.perf_counter() - start:.0f}s RSS {pages * 4096 / 1e6:.0f} MB, "
+                      f"{len(app.log_index):,} in the merged log", flush=True)
+            key = keys[i % len(keys)]
+            i += 1
+            sent.append(time.perf_counter())
+            # what the terminal driver does with a key press: post a Key event to the app
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+            await asyncio.sleep(0.1)
+        elapsed = time.perf_counter() - start
+        stop.set()
+        if mode == "files":
+            produced = counter.value
+        await pilot.pause(0.5)
+        probe.cancel()
+        refreshes, refresh_s = app.refreshes, app.refresh_seconds
+        shown = len(app.log_index)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        if os.environ.get("BENCH_OBJECTS"):
+            import collections
+            import gc
+
+            counts = collections.Counter(type(o).__name__ for o in gc.get_objects())
+            print("GC-tracked objects:", sum(counts.values()), counts.most_common(12))
+        await pilot.press("q")
+    BlockList.action_move = original_move  # type: ignore[method-assign]
+    SumtraceApp.action_view = original_view  # type: ignore[method-assign]
+
+    lat = [(h - s) * 1000 for s, h in zip(sent, handled)]
+    moves = [x for i, x in enumerate(lat) if keys[i % len(keys)] in ("down", "up")] or [float("nan")]
+    views = [x for i, x in enumerate(lat) if keys[i % len(keys)] not in ("down", "up")] or [float("nan")]
+    print(f"mode {mode}: {produced:,} records produced in {elapsed:.1f} s ({produced / elapsed:,.0f}/s), "
+          f"{shown:,} in the merged log")
+    print(f"key press → handled: n={len(lat)} p50 {percentile(lat, 50):.1f} ms, p95 {percentile(lat, 95):.1f} ms, "
+          f"max {max(lat):.1f} ms (step list up/down: p50 {percentile(moves, 50):.1f}, max {max(moves):.1f}; "
+          f"view switch: p50 {percentile(views, 50):.1f}, max {max(views):.1f})")
+    print(f"refresh (merge + tracker + panes): {refreshes} in {elapsed:.1f} s, "
+          f"mean {1000 * refresh_s / max(1, refreshes):.1f} ms, {100 * refresh_s / elapsed:.0f}% of the loop")
+    lags_ms = [x * 1000 for x in lags]
+    print(f"event-loop lag (10 ms probe): p50 {percentile(lags_ms, 50):.1f} ms, p95 {percentile(lags_ms, 95):.1f} ms, "
+          f"max {max(lags_ms):.1f} ms")
+    if os.environ.get("BENCH_SPIKES"):
+        print("loop stalls > 50 ms (s since start, ms):", ", ".join(f"{t:.2f}:{d * 1000:.0f}" for t, d in spikes))
+    print(f"tracker facts {tracker.fact_count:,}, flows {len(tracker.flows)}, peak RSS {rss:.0f} MB")
+    if len(lat) != len(sent):
+        print(f"WARNING: {len(sent) - len(lat)} keys not handled")
+
+
+async def bench_replay(lines: int) -> None:
+    """A million-line replay: ingest flat out, then move, find and filter over the whole index."""
+    tracker = Tracker()
+    pipeline = Pipeline(tracker)
+    producer = Producer(100_000, 0.0)
+    unique: list[tuple[str, bytes]] = []
+    while producer.n < min(lines, 100_000):
+        unique.extend(producer.slice().items())
+    chunks = [unique[i % len(unique)] for i in range(max(1, lines * len(unique) // max(1, producer.n)))]
+    needle = (b'<![LOG[the needle: ScanJob completed]LOG]!><time="23:59:59.000+000" date="12-31-2099" '
+              b'component="ScanAgent" context="" type="1" thread="1" file="x:1">\r\n')
+    ingest: dict[str, float] = {}
+
+    async def driver() -> None:
+        t = time.perf_counter()
+        for n, (comp, data) in enumerate(chunks):
+            pipeline.feed(f"/bench/PC01/{comp}.log", "PC01", data)
+            if n % 4 == 0:
+                await asyncio.sleep(0)
+        pipeline.feed("/bench/PC01/ScanAgent.log", "PC01", needle)
+        pipeline.close()
+        ingest["parse"] = time.perf_counter() - t
+
+    app = SumtraceApp(pipeline, tracker, driver, mode="replay", animations=False, max_entries=lines + 1000)
+    async with app.run_test(size=(160, 48)) as pilot:
+        t = time.perf_counter()
+        total = sum(len(d) for _, d in chunks)
+        while not app.driver_done or len(app.log_index) < producer.n * len(chunks) // len(unique):
+            await asyncio.sleep(0.05)
+            if time.perf_counter() - t > 300:
+                break
+        await pilot.pause(0.3)
+        loaded = time.perf_counter() - t
+        n = len(app.log_index)
+        print(f"replay: {n:,} records ({total / 1e6:.0f} MB) parsed in {ingest.get('parse', 0):.1f} s, "
+              f"in the merged log after {loaded:.1f} s; RSS "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+        async def timed(*keys: str) -> float:
+            t0 = time.perf_counter()
+            await pilot.press(*keys)
+            await app.workers.wait_for_complete()
+            return (time.perf_counter() - t0) * 1000
+
+        await timed("2")
+        lv = app.w_log
+        figures = [("home", await timed("home")), ("end", await timed("end")),
+                   ("pageup", await timed("pageup")), ("up", await timed("up"))]
+        await pilot.press("home", "slash")
+        app.w_bar.value = "the needle"
+        figures.append(("find (match at the very end)", await timed("enter")))
+        found = lv.entry is not None and "needle" in lv.entry[10]
+        await pilot.press("ampersand")
+        app.w_bar.value = "sev:error"
+        figures.append(("filter sev:error", await timed("enter")))
+        shown = len(lv.index)
+        figures.append(("clear filter", await timed("escape")))
+        figures.append(("e (next error)", await timed("home", "e")))
+        print("  " + ", ".join(f"{k} {v:.0f} ms" for k, v in figures))
+        print(f"  find landed on the needle: {found}; filter kept {shown:,} of {n:,}")
+        await pilot.press("q")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rate", type=int, default=20_000)
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--mode", choices=("files", "pipeline", "replay"), default="files")
+    ap.add_argument("--lines", type=int, default=1_000_000, help="replay mode: records to load")
+    ap.add_argument("--max-lines", type=int, default=1_000_000, help="the merged log's cap (SUMTRACE_MAX_LINES)")
+    ap.add_argument("--facts", type=float, default=0.005,
+                    help="share of records the flow tracker keeps (messaging, state messages, scan lines)")
+    args = ap.parse_args()
+    if os.environ.get("BENCH_DEBUG"):
+        import logging
+
+        logging.basicConfig(level=logging.WARNING)
+
+        async def debug_run() -> None:
+            loop = asyncio.get_running_loop()
+            loop.set_debug(True)
+            loop.slow_callback_duration = 0.05
+            await bench(args.rate, args.seconds, args.mode, args.facts, args.max_lines)
+
+        asyncio.run(debug_run())
+        return
+    if args.mode == "replay":
+        asyncio.run(bench_replay(args.lines))
+        return
+    asyncio.run(bench(args.rate, args.seconds, args.mode, args.facts, args.max_lines))
+
+
+if __name__ == "__main__":
+    main()
