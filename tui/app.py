@@ -1208,8 +1208,10 @@ def run_watch(args: argparse.Namespace) -> int:
 
     tracker = Tracker()
     pipeline = Pipeline(tracker, since=getattr(args, "since", None))
+    # The app's refresh timer updates the tracker; the watcher's own ticker would rebuild it twice.
     options = WatchOptions(paths=list(args.paths), all_logs=getattr(args, "all_logs", False),
-                           from_end=getattr(args, "from_end", False), poll=getattr(args, "poll", None))
+                           from_end=getattr(args, "from_end", False), poll=getattr(args, "poll", None),
+                           update_tracker=False)
     watcher = LiveWatcher(pipeline, options)
     app = SumtraceApp(pipeline, tracker, watcher.run, mode="live", stop=watcher.stop, install_signals=True)
     app.run()
@@ -1270,6 +1272,8 @@ def run_replay(args: argparse.Namespace) -> int:
 def run_demo(demo: Any) -> int:
     """``sumtrace demo``: a writer plays scenarios into live files, a real watcher tails them."""
     stopping = asyncio.Event()
+
+    demo.watcher.options.update_tracker = False  # the app's refresh timer updates the tracker
 
     async def drive() -> None:
         watching = asyncio.ensure_future(demo.watcher.run())

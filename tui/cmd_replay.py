@@ -17,6 +17,7 @@ EXAMPLES = """examples:
   sumtrace replay ./collected-logs                 # as fast as possible, then browse
   sumtrace replay client-logs.zip --speed 60       # paced: one minute of logs per second
   sumtrace replay ./logs --speed 1                 # real time
+  sumtrace replay ./logs --speed 60 --max-gap 2    # ... but never wait more than 2 s on a silence
   sumtrace replay ./logs --jsonl                   # headless: step/flow events in log-time order
 
 keys: p pause/resume, s step one record while paused, plus every key of 'watch'.
@@ -42,6 +43,8 @@ def register(sub: Any, formatter: type[argparse.HelpFormatter]) -> None:
                        epilog=EXAMPLES, formatter_class=formatter)
     p.add_argument("paths", nargs="+", metavar="PATH", help="log files, folders or .zip bundles")
     p.add_argument("--speed", type=_speed, metavar="X", help="pace by timestamps: 1 = real time, 60 = a minute per second")
+    p.add_argument("--max-gap", type=_speed, metavar="S",
+                   help="with --speed, cap a silence in the logs to S wall seconds (the clock jumps ahead)")
     p.add_argument("--jsonl", action="store_true", help="no TUI: print step, flow (and with --entries, entry) events")
     p.add_argument("--entries", action="store_true", help="with --jsonl, also print every entry")
     p.add_argument("--all-logs", action="store_true", help="in folders, read every *.log/*.lo_")
@@ -52,7 +55,8 @@ def build(args: argparse.Namespace) -> tuple[Pipeline, Tracker, Player, list[str
     found = discover(args.paths, all_logs=args.all_logs)
     tracker = Tracker(retention=None)
     pipeline = Pipeline(tracker)
-    player = Player(tracks_of(found.sources), feed_sink(pipeline), speed=args.speed)
+    player = Player(tracks_of(found.sources), feed_sink(pipeline), speed=args.speed,
+                    max_gap=getattr(args, "max_gap", None))
     return pipeline, tracker, player, found.errors
 
 
