@@ -103,31 +103,38 @@ def test_file_sink_rolls_lo_and_strips_repeated_bom(tmp_path) -> None:  # type: 
 
 @pytest.mark.parametrize("name", SCENARIOS)
 async def test_demo_reaches_expected_state(name: str) -> None:
+    """``sumtrace demo --scenario NAME`` headless under Pilot: the app's timeline ends as expected."""
+    from tui.app import demo_app
+
     expected = json.loads((FIXTURES / name / "expected.json").read_text())
     # Small enough that busy logs roll over (.lo_) mid-scenario, large enough that none rolls twice
     # between two polls: ConfigMgr keeps one .lo_, so a second roll would really destroy data.
     demo = make_demo((name,), speed=500_000.0, max_gap=0.001, poll=0.02, max_size=12_000)
     errors: list[str] = []
     demo.pipeline.subscribe(lambda b: errors.extend(f.detail for f in b.files if f.change == "error"))
+    want = expected["scan"]["status"]
+    bad = expected["scan"]["failed_step"] or expected["scan"]["stalled_step"]
     try:
-        watching = asyncio.create_task(demo.watcher.run())
-        await demo.writer.run()
-        want = expected["scan"]["status"]
-        # At this speed the writer's clock runs far ahead of the tail: judge once all is read.
-        for _ in range(300):
-            if demo.pipeline.stats.bytes >= demo.sink.bytes_written:
-                break
-            await asyncio.sleep(0.02)
-        assert demo.pipeline.stats.bytes >= demo.sink.bytes_written, "the tail read every byte written"
+        app = demo_app(demo, install_signals=False, animations=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            # At this speed the writer's clock runs far ahead of the tail: judge once all is read.
+            for _ in range(300):
+                if demo.writer.done and demo.pipeline.stats.bytes >= demo.sink.bytes_written:
+                    break
+                await pilot.pause(0.02)
+            assert demo.pipeline.stats.bytes >= demo.sink.bytes_written, "the tail read every byte written"
+            scan = None
+            for _ in range(100):
+                await pilot.pause(0.05)
+                scan = app.current_scan()
+                if scan is not None and scan.status == want and (not bad or (scan.current and scan.current.key == bad)):
+                    break
+            assert scan is not None and scan.status == want, [(f.id, f.status) for f in app.flows]
+            if bad:
+                assert scan.current is not None and scan.current.key == bad
+                assert app.step() is not None and app.step().key == bad, "the problem step is selected on screen"
+            await pilot.press("q")
         assert not errors
-        demo.pipeline.tick(demo.now())
-        demo.watcher.stop()
-        await watching
-        scans = [f for f in demo.tracker.flows if f.kind == "scan" and f.ids.get("scan_job")]
-        assert scans and scans[0].status == want, [(f.id, f.status) for f in demo.tracker.flows]
-        bad = expected["scan"]["failed_step"] or expected["scan"]["stalled_step"]
-        if bad:
-            assert scans[0].current is not None and scans[0].current.key == bad
     finally:
         demo.cleanup()
 
@@ -148,3 +155,18 @@ def test_replay_jsonl_headless() -> None:
     events = [json.loads(line) for line in out.stdout.splitlines()]
     failed = [e for e in events if e["event"] == "step" and e["status"] == "failed"]
     assert failed and failed[0]["key"] == "update_source" and failed[0]["error"]["code"] == "0x87D00692"
+
+
+async def test_quitting_the_demo_stops_the_writer_at_once() -> None:
+    from tui.app import demo_app
+
+    demo = make_demo(("healthy-first-scan",), speed=60.0, max_gap=0.5)  # minutes of writing left
+    try:
+        app = demo_app(demo, install_signals=False, animations=False)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.pause(0.5)
+            await pilot.press("q")
+        assert demo.writer.done, "the writer was cancelled, not left to finish the scenario"
+        assert 0 < demo.writer.played < sum(1 for _ in demo.writer.records())
+    finally:
+        demo.cleanup()

@@ -1271,20 +1271,33 @@ def run_replay(args: argparse.Namespace) -> int:
 
 def run_demo(demo: Any) -> int:
     """``sumtrace demo``: a writer plays scenarios into live files, a real watcher tails them."""
+    app = demo_app(demo)
+    app.run()
+    return app.return_code or 0
+
+
+def demo_app(demo: Any, **kwargs: Any) -> SumtraceApp:
+    """The demo's app: its driver writes the scenario and tails it until the user quits."""
     stopping = asyncio.Event()
 
     demo.watcher.options.update_tracker = False  # the app's refresh timer updates the tracker
 
     async def drive() -> None:
         watching = asyncio.ensure_future(demo.watcher.run())
+        writing = asyncio.ensure_future(demo.writer.run())
+        quitting = asyncio.ensure_future(stopping.wait())
         try:
-            await demo.writer.run()
-            await stopping.wait()  # the files stay followed until the user quits
+            done, _ = await asyncio.wait({writing, quitting}, return_when=asyncio.FIRST_COMPLETED)
+            if writing in done:
+                writing.result()  # a failing writer ends the app with its traceback
+                await quitting  # the files stay followed until the user quits
         finally:
+            # Quitting mid-scenario: stop writing at once rather than finish the scenario first.
+            writing.cancel()
+            quitting.cancel()
             demo.watcher.stop()
-            await watching
+            await asyncio.gather(watching, writing, quitting, return_exceptions=True)
 
-    app = SumtraceApp(demo.pipeline, demo.tracker, drive, mode="demo", clock=demo.now,
-                      control=PlayerControl(demo.writer, "demo"), stop=stopping.set, install_signals=True)
-    app.run()
-    return app.return_code or 0
+    kwargs.setdefault("install_signals", True)
+    return SumtraceApp(demo.pipeline, demo.tracker, drive, mode="demo", clock=demo.now,
+                       control=PlayerControl(demo.writer, "demo"), stop=stopping.set, **kwargs)
