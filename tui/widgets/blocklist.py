@@ -18,6 +18,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.render import Block, Line
+from tui.widgets.cursor import NAV_BINDINGS, cursor_css
 
 _GUTTER = "▌"
 
@@ -25,30 +26,10 @@ _GUTTER = "▌"
 class BlockList(ScrollView, can_focus=True):
     """Blocks of text lines; ``cursor=False`` makes it a plain scrollable text pane."""
 
-    DEFAULT_CSS = """
-    BlockList {
-        scrollbar-gutter: stable;
-        scrollbar-size-vertical: 1;
-        overflow-x: hidden;
-    }
-    BlockList > .blocklist--cursor {
-        background: $block-cursor-background;
-        color: $block-cursor-foreground;
-        text-style: bold;
-    }
-    BlockList > .blocklist--cursor-blurred {
-        background: $block-cursor-blurred-background;
-        color: $block-cursor-blurred-foreground;
-    }
-    """
+    DEFAULT_CSS = cursor_css("BlockList", "blocklist")
     COMPONENT_CLASSES = {"blocklist--cursor", "blocklist--cursor-blurred"}
     BINDINGS = [
-        Binding("up,k", "move(-1)", "Up", show=False),
-        Binding("down,j", "move(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "edge(-1)", "First", show=False),
-        Binding("end", "edge(1)", "Last", show=False),
+        *NAV_BINDINGS,
         Binding("enter", "choose", "Open", show=False),
     ]
 

@@ -22,33 +22,14 @@ from textual.strip import Strip
 
 from tui.logindex import R_FILE, R_SEV, Anchor, LogIndex, Rec
 from tui.render import SEVERITY_STYLE, LogColumns, log_row
+from tui.widgets.cursor import NAV_BINDINGS, cursor_css
 
 
 class LogView(ScrollView, can_focus=True):
-    DEFAULT_CSS = """
-    LogView {
-        scrollbar-gutter: stable;
-        scrollbar-size-vertical: 1;
-        overflow-x: hidden;
-    }
-    LogView > .logview--cursor {
-        background: $block-cursor-background;
-        color: $block-cursor-foreground;
-        text-style: bold;
-    }
-    LogView > .logview--cursor-blurred {
-        background: $block-cursor-blurred-background;
-        color: $block-cursor-blurred-foreground;
-    }
-    """
+    DEFAULT_CSS = cursor_css("LogView", "logview")
     COMPONENT_CLASSES = {"logview--cursor", "logview--cursor-blurred"}
     BINDINGS = [
-        Binding("up,k", "move(-1)", "Up", show=False),
-        Binding("down,j", "move(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "edge(-1)", "First", show=False),
-        Binding("end", "edge(1)", "Last", show=False),
+        *NAV_BINDINGS,
         Binding("enter", "jump", "Go to step", show=False),
     ]
 
