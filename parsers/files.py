@@ -119,7 +119,7 @@ class Discovery:
     errors: list[str]
 
 
-def _host_of(path: str, root: str) -> str:
+def host_of(path: str, root: str) -> str:
     """The machine a file belongs to: its folder's name (a bundle has one folder per machine)."""
     parent = os.path.basename(os.path.dirname(os.path.abspath(path)))
     if parent.lower() == "logs":
@@ -157,7 +157,7 @@ def discover(paths: Iterable[str], *, all_logs: bool = False) -> Discovery:
                     if name.lower().endswith(".zip"):
                         found |= _add_zip(full, sources, errors, all_logs)
                     elif _wanted(name, all_logs):
-                        sources.append(LogSource(full, _host_of(full, path)))
+                        sources.append(LogSource(full, host_of(full, path)))
                         found = True
             if not found:
                 errors.append(f"{raw}: no known ConfigMgr/Windows Update logs in this folder (use --all-logs to read every *.log)")
@@ -167,7 +167,7 @@ def discover(paths: Iterable[str], *, all_logs: bool = False) -> Discovery:
             if not os.access(path, os.R_OK):
                 errors.append(f"{raw}: permission denied")
                 continue
-            sources.append(LogSource(path, _host_of(path, os.path.dirname(path) or ".")))
+            sources.append(LogSource(path, host_of(path, os.path.dirname(path) or ".")))
     assign_host_bias(sources)
     return Discovery(sources, errors)
 

@@ -13,7 +13,9 @@ import os
 from dataclasses import dataclass, field
 
 from parsers.files import LOG_SUFFIXES, LogSource, assign_host_bias, base_name, is_known_log, is_rolled
-from parsers.files import _host_of as _files_host_of  # one host rule for parse and watch
+from parsers.files import host_of as host_hint  # one host rule for parse, report and watch
+
+__all__ = ["FolderScan", "folder_biases", "followable", "history_order", "host_hint", "rolled_since", "scan_folder", "wanted"]
 
 
 def wanted(name: str, all_logs: bool) -> bool:
@@ -26,11 +28,6 @@ def wanted(name: str, all_logs: bool) -> bool:
 def followable(name: str, all_logs: bool) -> bool:
     """A log we follow live: wanted and not a rolled generation."""
     return wanted(name, all_logs) and not is_rolled(name)
-
-
-def host_hint(path: str, root: str) -> str:
-    """The machine a file belongs to: its folder's name (a bundle has one folder per machine)."""
-    return _files_host_of(path, root)
 
 
 @dataclass(slots=True)
