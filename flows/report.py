@@ -21,6 +21,12 @@ ASCII_GLYPH = {"ok": "+", "warning": "!", "failed": "x", "running": ">", "stalle
                "unobserved": "-", "incomplete": "~"}
 
 
+def title(flow: Flow) -> str:
+    """``scan 046f6231``, ``policy v38``, ``WSUS sync (manual)``: the kind once, then what tells it apart."""
+    label = flow.label or flow.id
+    return label if label.lower().startswith(flow.kind.replace("_", " ")[:4].lower()) else f"{flow.kind} {label}"
+
+
 def exit_code(flows: list[Flow]) -> int:
     """0 when every flow is fine, 1 when any failed or stalled."""
     return 1 if any(f.status in ("failed", "stalled") for f in flows) else 0
@@ -62,7 +68,7 @@ def report_text(flows: list[Flow], updates: list[UpdateRow], files: list[dict[st
         out.append(f"== {host} ==")
         for flow in hflows:
             started = iso_utc(flow.started) or "?"
-            out.append(paint(flow.status, f"{g.get(flow.status, '?')} {flow.kind} {flow.label or flow.id}  "
+            out.append(paint(flow.status, f"{g.get(flow.status, '?')} {title(flow)}  "
                                           f"[{flow.status}]  started {started}"))
             ids = ", ".join(f"{k}={v}" for k, v in flow.ids.items() if v and k != "messages")
             if ids:
@@ -100,7 +106,7 @@ def report_text(flows: list[Flow], updates: list[UpdateRow], files: list[dict[st
 def report_markdown(flows: list[Flow], updates: list[UpdateRow], files: list[dict[str, Any]]) -> str:
     out: list[str] = ["# sumtrace report", ""]
     for flow in flows:
-        out.append(f"## {flow.host}: {flow.kind} {flow.label or flow.id} — {flow.status}")
+        out.append(f"## {flow.host}: {title(flow)} — {flow.status}")
         out.append("")
         out.append("| step | status | UTC | duration | detail |")
         out.append("|---|---|---|---|---|")
