@@ -11,10 +11,13 @@ from __future__ import annotations
 import os
 import re
 import zipfile
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
-from parsers.stream import iter_chunks
+from parsers.entry import Entry
+from parsers.stream import RecordParser, iter_chunks
 
 CLIENT_LOGS = frozenset({
     "scanagent", "wuahandler", "updatesdeployment", "updateshandler", "updatesstore", "statemessage",
@@ -239,3 +242,28 @@ def assign_host_bias(sources: list[LogSource]) -> None:
                     break
         for src in group:
             src.bias = bias
+
+
+def read_source(src: LogSource, stats: dict[str, Any], errors: list[str]) -> Iterator[Entry]:
+    """Stream one source's entries; a read error is reported and ends only this source.
+
+    When the stream ends, ``stats`` holds the file's summary as ``report --json`` lists it: path,
+    host, dominant format, entries, unparsed and encoding.
+    """
+    parser = RecordParser(src.path, host_bias=src.bias)
+    formats: Counter[str] = Counter()
+
+    def counted(batch: list[Entry]) -> list[Entry]:
+        formats.update(e.format for e in batch)
+        return batch
+
+    try:
+        for chunk in src.chunks():
+            yield from counted(parser.feed(chunk))
+    except OSError as exc:
+        errors.append(f"{src.path}: {exc.strerror or exc}")
+    yield from counted(parser.flush())
+    parsed = [f for f, _ in formats.most_common() if f != "plain"]
+    stats.update(path=src.path, host=src.host_hint,
+                 format=parsed[0] if parsed else ("plain" if formats else "empty"),
+                 entries=parser.entries, unparsed=parser.unparsed, encoding=parser.encoding or "empty")

@@ -19,6 +19,7 @@ from typing import Any
 
 from fixtures import generate
 from flows.tracker import Tracker
+from tui.args import number
 from tui.cmd_watch import JsonlPrinter
 from tui.live.pipeline import Pipeline
 from tui.live.replay import FileSink, Player, Track, scenario_tracks
@@ -42,8 +43,8 @@ def register(sub: Any, formatter: type[argparse.HelpFormatter]) -> None:
     p.add_argument("--scenario", choices=sorted(generate.SCENARIOS), metavar="NAME",
                    help="one scenario (see --list); default: a healthy scan followed by a failing one")
     p.add_argument("--list", action="store_true", help="list the scenarios with one line on what each shows")
-    p.add_argument("--speed", type=float, default=120.0, metavar="X", help="log seconds per wall second (default 120)")
-    p.add_argument("--max-gap", type=float, default=1.5, metavar="S", help="longest silence, in wall seconds")
+    p.add_argument("--speed", type=number("speed", 0), default=120.0, metavar="X", help="log seconds per wall second (default 120)")
+    p.add_argument("--max-gap", type=number("the longest silence in seconds", 0), default=1.5, metavar="S", help="longest silence, in wall seconds")
     p.add_argument("--jsonl", action="store_true", help="no TUI: print the events as 'watch --jsonl' would")
     p.add_argument("--keep", action="store_true", help="keep the folder afterwards (its path is printed)")
     p.set_defaults(handler=run)

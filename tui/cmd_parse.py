@@ -10,9 +10,8 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from parsers.entry import Entry
-from parsers.files import LogSource, discover
+from parsers.files import discover, read_source
 from parsers.merge import merge_entries
-from parsers.stream import RecordParser
 from tui.safe import printable
 
 EXAMPLES = """examples:
@@ -32,19 +31,6 @@ def register(sub: Any, formatter: type[argparse.HelpFormatter]) -> None:
     p.add_argument("--by-file", action="store_true", help="keep file order instead of merging by time")
     p.add_argument("--all-logs", action="store_true", help="in folders, read every *.log/*.lo_, not only the known ones")
     p.set_defaults(handler=run)
-
-
-def source_entries(src: LogSource, stats: dict[str, Any], errors: list[str]) -> Iterator[Entry]:
-    """Entries of one source; a read error is reported and ends only this source."""
-    parser = RecordParser(src.path, host_bias=src.bias)
-    try:
-        for chunk in src.chunks():
-            yield from parser.feed(chunk)
-    except OSError as exc:
-        errors.append(f"{src.path}: {exc.strerror or exc}")
-    yield from parser.flush()
-    stats.update(path=src.path, entries=parser.entries, unparsed=parser.unparsed,
-                 encoding=parser.encoding or "empty")
 
 
 _SEV_STYLE = {"error": "\x1b[1;31m", "warning": "\x1b[33m", "verbose": "\x1b[2m", "info": ""}
@@ -73,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     color = not args.jsonl and _use_color(out)
     stats: list[dict[str, Any]] = [{} for _ in found.sources]
-    streams = [source_entries(src, st, errors) for src, st in zip(found.sources, stats)]
+    streams = [read_source(src, st, errors) for src, st in zip(found.sources, stats)]
     entries: Iterator[Entry]
     if args.by_file:
         entries = (e for s in streams for e in s)

@@ -9,6 +9,7 @@ from typing import Any
 
 from flows.tracker import Tracker
 from parsers.files import discover
+from tui.args import number
 from tui.cmd_watch import JsonlPrinter
 from tui.live.pipeline import Pipeline
 from tui.live.replay import Player, feed_sink, tracks_of
@@ -24,16 +25,6 @@ keys: p pause/resume, s step one record while paused, plus every key of 'watch'.
 """
 
 
-def _speed(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("speed must be positive (omit it to replay as fast as possible)")
-    return value
-
-
 def register(sub: Any, formatter: type[argparse.HelpFormatter]) -> None:
     p = sub.add_parser("replay", help="replay captured logs (folders, .zip bundles) through the live view",
                        description="Feed captured logs through exactly the live pipeline and view, in UTC order "
@@ -42,8 +33,8 @@ def register(sub: Any, formatter: type[argparse.HelpFormatter]) -> None:
                                    "they did live.",
                        epilog=EXAMPLES, formatter_class=formatter)
     p.add_argument("paths", nargs="+", metavar="PATH", help="log files, folders or .zip bundles")
-    p.add_argument("--speed", type=_speed, metavar="X", help="pace by timestamps: 1 = real time, 60 = a minute per second")
-    p.add_argument("--max-gap", type=_speed, metavar="S",
+    p.add_argument("--speed", type=number("speed", 0), metavar="X", help="pace by timestamps: 1 = real time, 60 = a minute per second")
+    p.add_argument("--max-gap", type=number("the longest wait in seconds", 0), metavar="S",
                    help="with --speed, cap a silence in the logs to S wall seconds (the clock jumps ahead)")
     p.add_argument("--jsonl", action="store_true", help="no TUI: print step, flow (and with --entries, entry) events")
     p.add_argument("--entries", action="store_true", help="with --jsonl, also print every entry")

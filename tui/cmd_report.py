@@ -6,13 +6,11 @@ import argparse
 import json
 import os
 import sys
-from collections import Counter
 from typing import Any
 
 from flows.report import ASCII_GLYPH, exit_code, report_json, report_markdown, report_text
 from flows.tracker import Tracker
-from parsers.files import discover
-from parsers.stream import RecordParser
+from parsers.files import discover, read_source
 from tui.safe import printable
 
 EXAMPLES = """examples:
@@ -48,22 +46,10 @@ def collect(paths: list[str], all_logs: bool = False) -> tuple[Tracker, list[dic
     tracker = Tracker(retention=None)
     files: list[dict[str, Any]] = []
     for src in found.sources:
-        parser = RecordParser(src.path, host_bias=src.bias)
-        formats: Counter[str] = Counter()
-        tracker.note_file(src.path, src.host_hint)
-        try:
-            for chunk in src.chunks():
-                batch = parser.feed(chunk)
-                formats.update(e.format for e in batch)
-                tracker.add(batch, src.host_hint)
-        except OSError as exc:
-            errors.append(f"{src.path}: {exc.strerror or exc}")
-        batch = parser.flush()
-        formats.update(e.format for e in batch)
-        tracker.add(batch, src.host_hint)
-        parsed = [f for f, _ in formats.most_common() if f != "plain"]
-        files.append({"path": src.path, "host": src.host_hint, "format": parsed[0] if parsed else ("plain" if formats else "empty"),
-                      "entries": parser.entries, "unparsed": parser.unparsed, "encoding": parser.encoding or "empty"})
+        tracker.note_file(src.path, src.host_hint)  # loaded, even if it holds no entry
+        stats: dict[str, Any] = {}
+        tracker.add(read_source(src, stats, errors), src.host_hint)
+        files.append(stats)
     return tracker, files, errors
 
 

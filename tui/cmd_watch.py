@@ -29,6 +29,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, TextIO
 
+from tui.args import number
 from tui.live.pipeline import Batch, Pipeline, TrackerLike
 from tui.live.watcher import LiveWatcher, WatchOptions
 
@@ -74,16 +75,6 @@ def _since_arg(text: str) -> datetime:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0.01 <= value <= 3600:
-        raise argparse.ArgumentTypeError("the poll interval must be between 0.01 and 3600 seconds")
-    return value
-
-
 def register(sub: Any, formatter: type[argparse.HelpFormatter]) -> None:
     p = sub.add_parser("watch", help="follow logs live (the TUI, or --jsonl events for scripts)",
                        description="Follow ConfigMgr / Windows Update logs as they are written: folders (and "
@@ -98,7 +89,7 @@ def register(sub: Any, formatter: type[argparse.HelpFormatter]) -> None:
     start.add_argument("--from-end", action="store_true", help="skip the content that exists now")
     start.add_argument("--since", type=_since_arg, metavar="T",
                        help="start from a time: 30m, 2h, 1d or an ISO time (entries before it are dropped)")
-    p.add_argument("--poll", type=_seconds, metavar="SECONDS",
+    p.add_argument("--poll", type=number("the poll interval in seconds", 0.01, 3600), metavar="SECONDS",
                    help="poll every SECONDS instead of using change notifications (network shares)")
     p.add_argument("--all-logs", action="store_true", help="in folders, follow every *.log, not only the known ones")
     p.set_defaults(handler=run)

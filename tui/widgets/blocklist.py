@@ -33,29 +33,21 @@ class BlockList(ScrollView, can_focus=True):
         Binding("enter", "choose", "Open", show=False),
     ]
 
-    class Highlighted(Message):
+    class _BlockMessage(Message):
+        def __init__(self, blocklist: BlockList, key: str) -> None:
+            super().__init__()
+            self.blocklist = blocklist
+            self.key = key
+
+        @property
+        def control(self) -> BlockList:
+            return self.blocklist
+
+    class Highlighted(_BlockMessage):
         """The user moved the cursor to the block ``key``."""
 
-        def __init__(self, blocklist: BlockList, key: str) -> None:
-            super().__init__()
-            self.blocklist = blocklist
-            self.key = key
-
-        @property
-        def control(self) -> BlockList:
-            return self.blocklist
-
-    class Chosen(Message):
+    class Chosen(_BlockMessage):
         """Enter on the block ``key``."""
-
-        def __init__(self, blocklist: BlockList, key: str) -> None:
-            super().__init__()
-            self.blocklist = blocklist
-            self.key = key
-
-        @property
-        def control(self) -> BlockList:
-            return self.blocklist
 
     def __init__(self, *, cursor: bool = True, name: str | None = None, id: str | None = None,
                  classes: str | None = None) -> None:
