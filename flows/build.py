@@ -13,11 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flows import diagnose
-from flows.catalog import STEP_INDEX, STEPS_BY_KIND
-from flows.classify import Fact
-from flows.errorcodes import ErrorInfo, describe
-from flows.model import Flow, Step, UpdateRow
+from sumtrace.flows import diagnose
+from sumtrace.flows.catalog import STEP_INDEX, STEPS_BY_KIND
+from sumtrace.flows.classify import Fact
+from sumtrace.flows.errorcodes import ErrorInfo, describe
+from sumtrace.flows.model import Flow, Step, UpdateRow
 
 SCAN_IDX = STEP_INDEX["scan"]
 MAX_EVIDENCE = 80

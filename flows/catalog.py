@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.model import StepSpec
+from sumtrace.flows.model import StepSpec
 
 M = timedelta(minutes=1)
 

@@ -3,7 +3,7 @@
 Classification is stateless (one entry in, at most one fact out), so the order entries arrive
 in cannot change what they mean; everything that needs context (which message a reply answers,
 which scan a WUA search belongs to) is decided later, on time-sorted facts, in
-:mod:`flows.build`. Patterns match the stable parts of each message so both generations of the
+:mod:`sumtrace.flows.build`. Patterns match the stable parts of each message so both generations of the
 wording (ConfigMgr 2012 and current branch, legacy and Windows 10 WindowsUpdate.log) fit, and
 GUID captures tolerate the stray spaces documentation copies put inside them.
 """
@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flows.errorcodes import find_codes
-from parsers.entry import Entry
+from sumtrace.flows.errorcodes import find_codes
+from sumtrace.parsers.entry import Entry
 
 G = r"(\{[^}]{1,60}\})"  # a braced GUID (or a documentation placeholder like {JobID})
 U = r"([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})"  # bare GUID

@@ -1,6 +1,6 @@
 """What the tracker knows: flows (one per scan, policy delivery, WSUS sync), their steps, events.
 
-These are plain data; :mod:`flows.tracker` builds them from entries and the views (report, JSONL,
+These are plain data; :mod:`sumtrace.flows.tracker` builds them from entries and the views (report, JSONL,
 TUI) only read them. Times are aware UTC; a step keeps the raw entries behind it as evidence.
 """
 
@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows.errorcodes import ErrorInfo
-from parsers.entry import Entry, iso_utc
+from sumtrace.flows.errorcodes import ErrorInfo
+from sumtrace.parsers.entry import Entry, iso_utc
 
 STEP_STATUSES = ("ok", "warning", "failed", "running", "stalled", "pending", "unobserved")
 FLOW_STATUSES = ("ok", "failed", "stalled", "running", "incomplete")

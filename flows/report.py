@@ -10,8 +10,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows.model import Flow, Step, UpdateRow
-from parsers.entry import iso_utc
+from sumtrace.flows.model import Flow, Step, UpdateRow
+from sumtrace.parsers.entry import iso_utc
 
 GLYPH = {
     "ok": "✔", "warning": "▲", "failed": "✖", "running": "▶", "stalled": "⏸", "pending": "·", "unobserved": "∅",

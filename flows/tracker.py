@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from flows.build import Loaded, build
-from flows.classify import Fact, classify
-from flows.model import Event, Flow, FlowEvent, StepEvent, UpdateRow
-from parsers.entry import Entry
-from parsers.files import base_name, is_iis_log, known_base
+from sumtrace.flows.build import Loaded, build
+from sumtrace.flows.classify import Fact, classify
+from sumtrace.flows.model import Event, Flow, FlowEvent, StepEvent, UpdateRow
+from sumtrace.parsers.entry import Entry
+from sumtrace.parsers.files import base_name, is_iis_log, known_base
 
 
 class Tracker:

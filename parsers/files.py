@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from parsers.entry import Entry
-from parsers.stream import RecordParser, iter_chunks
+from sumtrace.parsers.entry import Entry
+from sumtrace.parsers.stream import RecordParser, iter_chunks
 
 CLIENT_LOGS = frozenset({
     "scanagent", "wuahandler", "updatesdeployment", "updateshandler", "updatesstore", "statemessage",

@@ -1,7 +1,7 @@
 """Grammars of every log format on the update path, and the builders that turn a match into an Entry.
 
 Each builder receives the already-framed record text plus its position, so framing (which is
-about bytes, chunks and encodings) stays in :mod:`parsers.stream` and this module is only about
+about bytes, chunks and encodings) stays in :mod:`sumtrace.parsers.stream` and this module is only about
 what the text means: fields, local time, the UTC conversion rule of that format, and severity.
 """
 
@@ -11,8 +11,8 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from parsers.entry import NO_EXTRA, Entry
-from parsers.severity import infer_severity, statmsg_severity
+from sumtrace.parsers.entry import NO_EXTRA, Entry
+from sumtrace.parsers.severity import infer_severity, statmsg_severity
 
 UTC = timezone.utc
 _DELTAS: dict[int, timedelta] = {}

@@ -11,7 +11,7 @@ import heapq
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 
-from parsers.entry import Entry
+from sumtrace.parsers.entry import Entry
 
 _EPOCH = datetime(1, 1, 1, tzinfo=timezone.utc)
 

@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from parsers import formats as F
-from parsers.entry import Entry
+from sumtrace.parsers import formats as F
+from sumtrace.parsers.entry import Entry
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _SNIFF_BYTES = 64
@@ -59,7 +59,7 @@ class RecordParser:
     """Turns the bytes of one log file, fed in order, into entries.
 
     ``host_bias`` is the Windows bias of the machine that wrote the file, used for records that
-    carry no zone of their own (see :func:`parsers.files.folder_bias`); it may be set later.
+    carry no zone of their own (see :func:`sumtrace.parsers.files.folder_bias`); it may be set later.
     """
 
     def __init__(self, path: str, *, host_bias: int | None = None,

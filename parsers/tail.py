@@ -3,7 +3,7 @@
 :class:`Tail` is the pure, synchronous state machine under ``sumtrace watch``: each
 :meth:`Tail.poll` looks at the path with ``os.stat``, reads what is new, and returns the ordered
 :data:`Action` list that says what happened since the previous poll. Anything asynchronous (change
-notifications, threads, timers) lives in the shell (:mod:`tui.live`); this module only decides.
+notifications, threads, timers) lives in the shell (:mod:`sumtrace.live`); this module only decides.
 
 Invariant: **no file handle is kept between reads.** Every read is open, seek, read, close. On
 Windows a handle opened without ``FILE_SHARE_DELETE`` stops CcmExec from renaming its log at
@@ -43,7 +43,7 @@ import sys
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from parsers.files import base_name
+from sumtrace.parsers.files import base_name
 
 READ_LIMIT = 4 * 1024 * 1024
 HEAD_SIZE = 1024

@@ -1,6 +1,6 @@
 """Helpers for the live-tailing tests: record writers, a fake tracker, and a watcher harness.
 
-The harness runs a real :class:`tui.live.LiveWatcher` over real files in ``tmp_path`` inside the
+The harness runs a real :class:`sumtrace.live.LiveWatcher` over real files in ``tmp_path`` inside the
 test's event loop and records every batch the pipeline publishes, so a test can write, wait for
 the watcher to catch up, and compare what was delivered with what was written.
 """
@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from flows.model import FlowEvent, StepEvent
-from parsers.entry import Entry
-from tui.live.pipeline import Batch, FileEvent, Pipeline
-from tui.live.watcher import LiveWatcher, WatchOptions
+from sumtrace.flows.model import FlowEvent, StepEvent
+from sumtrace.live.pipeline import Batch, FileEvent, Pipeline
+from sumtrace.live.watcher import LiveWatcher, WatchOptions
+from sumtrace.parsers.entry import Entry
 
 
 def cm(msg: str, i: int = 0, comp: str = "ScanAgent") -> bytes:

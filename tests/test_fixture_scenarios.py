@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sumtrace.flows.model import Flow
+from sumtrace.tui.cmd_report import collect
 
-from flows.model import Flow
 from tests.conftest import FIXTURES
-from tui.cmd_report import collect
 
 SCENARIOS = sorted(p.parent.name for p in FIXTURES.glob("*/expected.json"))
 

@@ -6,13 +6,13 @@ import asyncio
 from datetime import datetime, timezone
 
 import pytest
+from sumtrace.flows.model import StepEvent
+from sumtrace.flows.tracker import Tracker
+from sumtrace.live.pipeline import Batch, Pipeline
+from sumtrace.parsers.stream import parse_bytes
+from sumtrace.parsers.tail import Data, Event, Flush, Start
 
-from flows.model import StepEvent
-from flows.tracker import Tracker
-from parsers.stream import parse_bytes
-from parsers.tail import Data, Event, Flush, Start
 from tests.livekit import FakeTracker, cm, records
-from tui.live.pipeline import Batch, Pipeline
 
 NOW = datetime(2026, 1, 20, 12, 5, tzinfo=timezone.utc)
 GUID = "{11111111-2222-3333-4444-555555555555}"

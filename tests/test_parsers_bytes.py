@@ -7,8 +7,8 @@ import sys
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sumtrace.parsers.stream import RecordParser, parse_bytes
 
-from parsers.stream import RecordParser, parse_bytes
 from tests.conftest import ROOT, cm
 
 RECORDS = [
@@ -121,7 +121,7 @@ def test_partial_record_held_until_flush() -> None:
 
 
 def test_pure_core_does_not_import_ui_stack() -> None:
-    code = ("import sys, parsers.stream, parsers.files, parsers.merge, flows.tracker, flows.report, flows.errorcodes;"
+    code = ("import sys, sumtrace.parsers.stream, sumtrace.parsers.files, sumtrace.parsers.merge, sumtrace.flows.tracker, sumtrace.flows.report, sumtrace.flows.errorcodes;"
             "bad = [m for m in ('textual', 'rich', 'asyncio', 'aiofiles', 'watchdog') if m in sys.modules];"
             "print(bad); raise SystemExit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)

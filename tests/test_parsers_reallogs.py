@@ -6,8 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-
-from parsers.stream import parse_file
+from sumtrace.parsers.stream import parse_file
 
 # Files whose damage is the point of the sample: the truncated record in Busted-CcmMessaging and
 # the UTF-16 fragment left inside wedmtrace's NUL padding must surface as unparsed text, not vanish.

@@ -9,15 +9,15 @@ import sys
 from datetime import datetime, timedelta
 
 import pytest
+from sumtrace.flows.model import StepEvent
+from sumtrace.flows.tracker import Tracker
+from sumtrace.live.pipeline import Pipeline
+from sumtrace.live.replay import FileSink, Player, ReplayClock, Track, feed_sink, tracks_of
+from sumtrace.parsers.files import discover
+from sumtrace.tui.cmd_demo import make_demo
+from sumtrace.tui.cmd_report import collect
 
-from flows.model import StepEvent
-from flows.tracker import Tracker
-from parsers.files import discover
 from tests.conftest import FIXTURES, ROOT
-from tui.cmd_demo import make_demo
-from tui.cmd_report import collect
-from tui.live.pipeline import Pipeline
-from tui.live.replay import FileSink, Player, ReplayClock, Track, feed_sink, tracks_of
 
 SCENARIOS = sorted(p.parent.name for p in FIXTURES.glob("*/expected.json"))
 
@@ -104,7 +104,7 @@ def test_file_sink_rolls_lo_and_strips_repeated_bom(tmp_path) -> None:  # type: 
 @pytest.mark.parametrize("name", SCENARIOS)
 async def test_demo_reaches_expected_state(name: str) -> None:
     """``sumtrace demo --scenario NAME`` headless under Pilot: the app's timeline ends as expected."""
-    from tui.app import demo_app
+    from sumtrace.tui.app import demo_app
 
     expected = json.loads((FIXTURES / name / "expected.json").read_text())
     # Small enough that busy logs roll over (.lo_) mid-scenario, large enough that none rolls twice
@@ -140,17 +140,17 @@ async def test_demo_reaches_expected_state(name: str) -> None:
 
 
 def test_demo_list_and_cli_help() -> None:
-    out = subprocess.run([sys.executable, "-m", "tui", "demo", "--list"], cwd=ROOT, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-m", "sumtrace", "demo", "--list"], cwd=ROOT, capture_output=True, text=True, check=True)
     assert len(out.stdout.strip().splitlines()) == len(SCENARIOS)
     for cmd in ("parse", "report", "watch", "replay", "demo"):
-        h = subprocess.run([sys.executable, "-m", "tui", cmd, "--help"], cwd=ROOT, capture_output=True, text=True, check=True)
+        h = subprocess.run([sys.executable, "-m", "sumtrace", cmd, "--help"], cwd=ROOT, capture_output=True, text=True, check=True)
         assert "examples:" in h.stdout
-    v = subprocess.run([sys.executable, "-m", "tui", "--version"], cwd=ROOT, capture_output=True, text=True, check=True)
+    v = subprocess.run([sys.executable, "-m", "sumtrace", "--version"], cwd=ROOT, capture_output=True, text=True, check=True)
     assert v.stdout.startswith("sumtrace ")
 
 
 def test_replay_jsonl_headless() -> None:
-    out = subprocess.run([sys.executable, "-m", "tui", "replay", "--jsonl", str(FIXTURES / "gpo-override")],
+    out = subprocess.run([sys.executable, "-m", "sumtrace", "replay", "--jsonl", str(FIXTURES / "gpo-override")],
                          cwd=ROOT, capture_output=True, text=True, check=True, timeout=60)
     events = [json.loads(line) for line in out.stdout.splitlines()]
     failed = [e for e in events if e["event"] == "step" and e["status"] == "failed"]
@@ -158,7 +158,7 @@ def test_replay_jsonl_headless() -> None:
 
 
 async def test_quitting_the_demo_stops_the_writer_at_once() -> None:
-    from tui.app import demo_app
+    from sumtrace.tui.app import demo_app
 
     demo = make_demo(("healthy-first-scan",), speed=60.0, max_gap=0.5)  # minutes of writing left
     try:

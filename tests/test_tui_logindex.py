@@ -6,9 +6,18 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
-
-from parsers.entry import Entry
-from tui.logindex import R_LINE, R_MSG, Item, LogIndex, as_record, base_of, both, id_filter, parse_query
+from sumtrace.parsers.entry import Entry
+from sumtrace.tui.logindex import (
+    R_LINE,
+    R_MSG,
+    Item,
+    LogIndex,
+    as_record,
+    base_of,
+    both,
+    id_filter,
+    parse_query,
+)
 
 T0 = datetime(2026, 1, 20, 12, 0, tzinfo=timezone.utc)
 

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sumtrace.live.pipeline import Batch, FileEvent
+from sumtrace.tui import cmd_watch
+from sumtrace.tui.cli import build_parser, main
 
 from tests.livekit import append, records
-from tui import cmd_watch
-from tui.cli import build_parser, main
-from tui.live.pipeline import Batch, FileEvent
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,7 +57,7 @@ def test_jsonl_subprocess_prints_file_and_entry_events_and_exits_0_on_sigterm(tm
     later, l_data = records("later", 2, 5)
     log.write_bytes(f_data)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "tui", "watch", str(tmp_path), "--jsonl", "--entries"],
+    proc = subprocess.Popen([sys.executable, "-m", "sumtrace", "watch", str(tmp_path), "--jsonl", "--entries"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         def entries(lines: list[dict[str, Any]]) -> list[str]:
@@ -112,7 +112,7 @@ def test_options_parse_and_exclusive_start_modes(capsys: pytest.CaptureFixture[s
 
 
 def test_without_jsonl_dispatches_to_the_tui(monkeypatch: pytest.MonkeyPatch) -> None:
-    import tui.app
+    import sumtrace.tui.app
 
     seen: list[argparse.Namespace] = []
 
@@ -120,7 +120,7 @@ def test_without_jsonl_dispatches_to_the_tui(monkeypatch: pytest.MonkeyPatch) ->
         seen.append(args)
         return 0
 
-    monkeypatch.setattr(tui.app, "run_watch", fake_run_watch)
+    monkeypatch.setattr(sumtrace.tui.app, "run_watch", fake_run_watch)
     assert main(["watch", "somewhere", "--from-end"]) == 0
     assert seen and seen[0].from_end and seen[0].paths == ["somewhere"]
 

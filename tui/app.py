@@ -1,7 +1,7 @@
 """The sumtrace TUI: where is this client's scan right now, what broke, what to check next.
 
 Data flows one way. A *driver* (``LiveWatcher.run`` live, a replay ``Player.run`` in a replay; see
-:mod:`tui.control`) feeds the :class:`~tui.live.pipeline.Pipeline` in its own thread and event loop
+:mod:`sumtrace.tui.control`) feeds the :class:`~sumtrace.live.pipeline.Pipeline` in its own thread and event loop
 (``threaded=True``, the default), so parsing 20,000 lines a second never queues in front of a key.
 The app's pipeline subscriber only appends what arrives to an inbox under a lock. A timer
 (``refresh_hz``, 8 Hz by default) does everything else at once, in the UI thread: takes the inbox,
@@ -31,20 +31,12 @@ from typing import Any, ClassVar, Literal
 
 from rich.style import Style
 from rich.text import Text
-from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
-from textual.containers import Container, Vertical
-from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Input
-from textual.worker import Worker, WorkerState
-
-from flows.model import Flow, Step, UpdateRow
-from flows.tracker import Tracker
-from parsers.entry import Entry
-from tui.control import Clock, Driver, DriverControl, ViewFreeze, wall_clock
-from tui.live.pipeline import Batch, FileEvent, Pipeline
-from tui.logindex import (
+from sumtrace.flows.model import Flow, Step, UpdateRow
+from sumtrace.flows.tracker import Tracker
+from sumtrace.live.pipeline import Batch, FileEvent, Pipeline
+from sumtrace.parsers.entry import Entry
+from sumtrace.tui.control import Clock, Driver, DriverControl, ViewFreeze, wall_clock
+from sumtrace.tui.logindex import (
     R_FILE,
     R_LINE,
     R_MSG,
@@ -58,7 +50,7 @@ from tui.logindex import (
     id_filter,
     parse_query,
 )
-from tui.render import (
+from sumtrace.tui.render import (
     DIM,
     MAX_FLOWS_SHOWN,
     STATUS_STYLE,
@@ -75,7 +67,14 @@ from tui.render import (
     timeline_blocks,
     update_cells,
 )
-from tui.widgets import VIEWS, BlockList, HelpScreen, KeyBar, LogView, TopBar
+from sumtrace.tui.widgets import VIEWS, BlockList, HelpScreen, KeyBar, LogView, TopBar
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Vertical
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, DataTable, Input
+from textual.worker import Worker, WorkerState
 
 Mode = Literal["live", "replay", "demo"]
 DEFAULT_MAX_ENTRIES = 1_000_000
@@ -134,7 +133,7 @@ def _compact(n: int) -> str:
 
 
 class SumtraceApp(App[int]):
-    """The live monitor. See the module docstring and :mod:`tui.control` for how to drive it."""
+    """The live monitor. See the module docstring and :mod:`sumtrace.tui.control` for how to drive it."""
 
     CSS_PATH = "app.tcss"
     TITLE = "sumtrace"
@@ -564,7 +563,7 @@ class SumtraceApp(App[int]):
         Rendering makes cyclic garbage (Textual strips cache themselves), so full collections run
         about once a second at 20,000 lines/s; without this each walked Textual's whole object
         graph (20-60 ms, on a key press's path). Records never were in that walk: they are
-        untracked tuples (:data:`tui.logindex.Rec`). Nothing is frozen later: whatever is frozen and
+        untracked tuples (:data:`sumtrace.tui.logindex.Rec`). Nothing is frozen later: whatever is frozen and
         then becomes garbage is never reclaimed.
         """
         if self.gc_freeze:
@@ -1204,7 +1203,7 @@ class SumtraceApp(App[int]):
 
 def run_watch(args: argparse.Namespace) -> int:
     """``sumtrace watch PATH...`` without ``--jsonl``: follow live in the TUI. Returns the exit code."""
-    from tui.live.watcher import LiveWatcher, WatchOptions
+    from sumtrace.live.watcher import LiveWatcher, WatchOptions
 
     tracker = Tracker()
     pipeline = Pipeline(tracker, since=getattr(args, "since", None))
@@ -1221,7 +1220,7 @@ def run_watch(args: argparse.Namespace) -> int:
 # ====================================================================== replay and demo
 
 class PlayerControl:
-    """Adapter: a :class:`tui.live.replay.Player` as the app's :class:`DriverControl` (pausing it
+    """Adapter: a :class:`sumtrace.live.replay.Player` as the app's :class:`DriverControl` (pausing it
     pauses the source and its clock; the screen goes on responding)."""
 
     def __init__(self, player: Any, label: str = "") -> None:
@@ -1250,7 +1249,7 @@ class PlayerControl:
 
 def run_replay(args: argparse.Namespace) -> int:
     """``sumtrace replay PATH...`` without ``--jsonl``: the captured logs through the live view."""
-    from tui.cmd_replay import build
+    from sumtrace.tui.cmd_replay import build
 
     pipeline, tracker, player, errors = build(args)
     for err in errors:

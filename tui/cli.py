@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib import metadata
 
-from tui import cmd_parse
+from sumtrace.tui import cmd_parse
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -45,7 +45,7 @@ def _command_modules() -> list:  # type: ignore[type-arg]
     mods = [cmd_parse]
     for name in ("cmd_report", "cmd_watch", "cmd_replay", "cmd_demo"):
         try:
-            mods.append(__import__(f"tui.{name}", fromlist=["register"]))
+            mods.append(__import__(f"sumtrace.tui.{name}", fromlist=["register"]))
         except ModuleNotFoundError as exc:
             if exc.name != f"tui.{name}":
                 raise

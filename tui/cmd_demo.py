@@ -17,13 +17,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from fixtures import generate
-from flows.tracker import Tracker
-from tui.args import number
-from tui.cmd_watch import JsonlPrinter
-from tui.live.pipeline import Pipeline
-from tui.live.replay import FileSink, Player, Track, scenario_tracks
-from tui.live.watcher import LiveWatcher, WatchOptions
+from sumtrace.flows.tracker import Tracker
+from sumtrace.live import scenarios as generate
+from sumtrace.live.pipeline import Pipeline
+from sumtrace.live.replay import FileSink, Player, Track, scenario_tracks
+from sumtrace.live.watcher import LiveWatcher, WatchOptions
+from sumtrace.tui.args import number
+from sumtrace.tui.cmd_watch import JsonlPrinter
 
 DEFAULT = ("healthy-first-scan", "wsus-401")
 EXAMPLES = """examples:
@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.jsonl:
             return asyncio.run(demo_jsonl(demo))
-        from tui.app import run_demo  # imported here: the headless path never loads Textual
+        from sumtrace.tui.app import run_demo  # imported here: the headless path never loads Textual
 
         return run_demo(demo)
     except KeyboardInterrupt:

@@ -9,10 +9,10 @@ import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from parsers.entry import Entry
-from parsers.files import discover, read_source
-from parsers.merge import merge_entries
-from tui.safe import printable
+from sumtrace.parsers.entry import Entry
+from sumtrace.parsers.files import discover, read_source
+from sumtrace.parsers.merge import merge_entries
+from sumtrace.tui.safe import printable
 
 EXAMPLES = """examples:
   sumtrace parse C:\\Windows\\CCM\\Logs\\ScanAgent.log C:\\Windows\\CCM\\Logs\\WUAHandler.log

@@ -7,12 +7,12 @@ import asyncio
 import sys
 from typing import Any
 
-from flows.tracker import Tracker
-from parsers.files import discover
-from tui.args import number
-from tui.cmd_watch import JsonlPrinter
-from tui.live.pipeline import Pipeline
-from tui.live.replay import Player, feed_sink, tracks_of
+from sumtrace.flows.tracker import Tracker
+from sumtrace.live.pipeline import Pipeline
+from sumtrace.live.replay import Player, feed_sink, tracks_of
+from sumtrace.parsers.files import discover
+from sumtrace.tui.args import number
+from sumtrace.tui.cmd_watch import JsonlPrinter
 
 EXAMPLES = """examples:
   sumtrace replay ./collected-logs                 # as fast as possible, then browse
@@ -77,6 +77,6 @@ def run(args: argparse.Namespace) -> int:
             return asyncio.run(replay_jsonl(args))
         except KeyboardInterrupt:
             return 0
-    from tui.app import run_replay  # imported here: the headless path never loads Textual
+    from sumtrace.tui.app import run_replay  # imported here: the headless path never loads Textual
 
     return run_replay(args)

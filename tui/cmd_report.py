@@ -8,10 +8,10 @@ import os
 import sys
 from typing import Any
 
-from flows.report import ASCII_GLYPH, exit_code, report_json, report_markdown, report_text
-from flows.tracker import Tracker
-from parsers.files import discover, read_source
-from tui.safe import printable
+from sumtrace.flows.report import ASCII_GLYPH, exit_code, report_json, report_markdown, report_text
+from sumtrace.flows.tracker import Tracker
+from sumtrace.parsers.files import discover, read_source
+from sumtrace.tui.safe import printable
 
 EXAMPLES = """examples:
   sumtrace report C:\\Windows\\CCM\\Logs

@@ -29,9 +29,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, TextIO
 
-from tui.args import number
-from tui.live.pipeline import Batch, Pipeline, TrackerLike
-from tui.live.watcher import LiveWatcher, WatchOptions
+from sumtrace.live.pipeline import Batch, Pipeline, TrackerLike
+from sumtrace.live.watcher import LiveWatcher, WatchOptions
+from sumtrace.tui.args import number
 
 EXAMPLES = """examples:
   sumtrace watch C:\\Windows\\CCM\\Logs
@@ -105,14 +105,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_tui(args: argparse.Namespace) -> int:
-    from tui.app import run_watch  # imported here: the headless path never loads Textual
+    from sumtrace.tui.app import run_watch  # imported here: the headless path never loads Textual
 
     return run_watch(args)
 
 
 def make_tracker() -> TrackerLike:
     """The flow tracker the headless watch feeds."""
-    from flows.tracker import Tracker
+    from sumtrace.flows.tracker import Tracker
 
     return Tracker()
 

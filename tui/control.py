@@ -3,7 +3,7 @@
 Nothing here imports Textual, so a replay source can implement these without depending on the UI.
 
 * A **driver** is ``Callable[[], Awaitable[None]]``: the app runs ``await driver()`` as a worker for
-  its whole life. It feeds the :class:`tui.live.pipeline.Pipeline` the app subscribed to
+  its whole life. It feeds the :class:`sumtrace.live.pipeline.Pipeline` the app subscribed to
   (``LiveWatcher(pipeline, options).run`` live; a replay source's ``run`` for ``replay``/``demo``).
   If it raises, the app exits with the traceback and a non-zero code. If it returns, the app stays
   open on what it has (a finished replay).

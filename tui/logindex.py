@@ -29,7 +29,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Final
 
-from parsers.entry import SEVERITY_RANK, Entry
+from sumtrace.parsers.entry import SEVERITY_RANK, Entry
 
 # A record as the merged log keeps it: a plain tuple of atomic values (strings, numbers,
 # datetimes). CPython stops tracking such tuples in the cyclic GC after they survive a young

@@ -1,4 +1,4 @@
-"""Read logs once, synchronously, through a :class:`~tui.live.pipeline.Pipeline`.
+"""Read logs once, synchronously, through a :class:`~sumtrace.live.pipeline.Pipeline`.
 
 The same road live data takes (parser → tracker → subscribers), without a watcher or an event
 loop: used to open the TUI on a fixed set of logs deterministically (snapshot tests, benchmarks)
@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from parsers.files import discover
-from tui.live.pipeline import Pipeline
+from sumtrace.live.pipeline import Pipeline
+from sumtrace.parsers.files import discover
 
 
 def preload(pipeline: Pipeline, paths: Iterable[str], *, all_logs: bool = False) -> list[str]:

@@ -1,8 +1,8 @@
 """What the panes show, as Rich ``Text`` built piece by piece (never markup), from tracker state.
 
 No Textual here: every function takes plain data (flows, steps, entries, a width, "now") and
-returns :class:`Block` lists or ``Text`` rows that the line-API widgets in :mod:`tui.widgets` draw.
-Log text goes through :func:`tui.safe.printable` and into ``Text`` as plain strings, so ``[bold]``
+returns :class:`Block` lists or ``Text`` rows that the line-API widgets in :mod:`sumtrace.tui.widgets` draw.
+Log text goes through :func:`sumtrace.tui.safe.printable` and into ``Text`` as plain strings, so ``[bold]``
 or an ANSI escape in a log shows literally.
 
 Colours are the 16 ANSI colours (they follow the terminal's palette, work over SSH and in
@@ -19,13 +19,12 @@ from datetime import datetime, timedelta, timezone
 
 from rich.style import Style
 from rich.text import Text
-
-from flows.catalog import STEPS_BY_KIND, spec
-from flows.diagnose import hint_for_code
-from flows.errorcodes import ALL_CODES, ErrorInfo, describe, lookup, normalize_code
-from flows.model import Flow, Step, UpdateRow
-from flows.report import fmt_duration as _fmt_duration
-from tui.logindex import (
+from sumtrace.flows.catalog import STEPS_BY_KIND, spec
+from sumtrace.flows.diagnose import hint_for_code
+from sumtrace.flows.errorcodes import ALL_CODES, ErrorInfo, describe, lookup, normalize_code
+from sumtrace.flows.model import Flow, Step, UpdateRow
+from sumtrace.flows.report import fmt_duration as _fmt_duration
+from sumtrace.tui.logindex import (
     FILTER_HELP,
     R_BIAS,
     R_COMP,
@@ -42,7 +41,7 @@ from tui.logindex import (
     as_record,
     base_of,
 )
-from tui.safe import printable
+from sumtrace.tui.safe import printable
 
 GLYPH = {"ok": "✓", "warning": "▲", "failed": "✗", "running": "▸", "stalled": "‖", "pending": "·",
          "unobserved": "∅", "incomplete": "◐"}

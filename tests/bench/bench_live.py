@@ -42,10 +42,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-from flows.model import StepEvent  # noqa: E402
-from flows.tracker import Tracker  # noqa: E402
-from tui.live.pipeline import Batch, Pipeline  # noqa: E402
-from tui.live.watcher import LiveWatcher, WatchOptions  # noqa: E402
+from sumtrace.flows.model import StepEvent  # noqa: E402
+from sumtrace.flows.tracker import Tracker  # noqa: E402
+from sumtrace.live.pipeline import Batch, Pipeline  # noqa: E402
+from sumtrace.live.watcher import LiveWatcher, WatchOptions  # noqa: E402
 
 ROTATE_AT = 250_000
 SOURCE = "{C2D17964-BBDD-4339-B9F8-6D4C3E9D3A83}"

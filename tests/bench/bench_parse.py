@@ -18,7 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from parsers.stream import parse_file  # noqa: E402
+from sumtrace.parsers.stream import parse_file  # noqa: E402
 
 TEMPLATES = [
     "CScanJob::Execute - successfully requested Scan, ScanType=1",
@@ -62,7 +62,7 @@ def main() -> None:
         os.makedirs(os.path.dirname(small))
         write_corpus(small, args.lines // 10)
         for label, path in (("1/10 size", small), ("full size", big)):
-            code = ("import resource,sys; from parsers.stream import parse_file; "
+            code = ("import resource,sys; from sumtrace.parsers.stream import parse_file; "
                     f"n=sum(1 for _ in parse_file({path!r})); "
                     "print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
             out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
@@ -70,7 +70,7 @@ def main() -> None:
             count, rss = out.stdout.split()
             print(f"streaming {label}: {int(count):,} entries, peak RSS {int(rss) / 1024:.0f} MB")
         t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "tui", "parse", "--jsonl", big], stdout=subprocess.DEVNULL, check=True,
+        subprocess.run([sys.executable, "-m", "sumtrace", "parse", "--jsonl", big], stdout=subprocess.DEVNULL, check=True,
                        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
         dt = time.perf_counter() - t
         print(f"sumtrace parse --jsonl end to end: {args.lines / dt:,.0f} entries/s")

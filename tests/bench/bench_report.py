@@ -21,8 +21,8 @@ from datetime import timedelta
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-from parsers.stream import parse_file  # noqa: E402
-from tui.cmd_report import collect  # noqa: E402
+from sumtrace.parsers.stream import parse_file  # noqa: E402
+from sumtrace.tui.cmd_report import collect  # noqa: E402
 
 FIXTURE = os.path.join(ROOT, "fixtures", "healthy-first-scan", "client")
 IDS = ["9F78FA4F-D2F3-4FE6-ACD8-8F6689DC3941", "DBB19655-0AF4-4DBC-9412-ADAA6B949AED",

@@ -7,7 +7,7 @@ ConfigMgr client records (mostly CcmExec/PolicyAgent/DataTransferService chatter
 lines, 1% errors and 3% warnings, a few multi-line bodies):
 
 * ``files`` (default): a writer thread appends to 8 log files in a temporary folder and a real
-  :class:`tui.live.watcher.LiveWatcher` follows them (reads in threads, parses in the loop, ticks
+  :class:`sumtrace.live.watcher.LiveWatcher` follows them (reads in threads, parses in the loop, ticks
   the tracker at 10 Hz), i.e. exactly ``sumtrace watch``;
 * ``pipeline``: the bytes go straight into :meth:`Pipeline.feed` from the loop (no file I/O).
 
@@ -41,13 +41,12 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
+from sumtrace.flows.tracker import Tracker  # noqa: E402
+from sumtrace.live.pipeline import Pipeline  # noqa: E402
+from sumtrace.live.watcher import LiveWatcher, WatchOptions  # noqa: E402
+from sumtrace.tui.app import SumtraceApp  # noqa: E402
+from sumtrace.tui.widgets import BlockList  # noqa: E402
 from textual import events  # noqa: E402
-
-from flows.tracker import Tracker  # noqa: E402
-from tui.app import SumtraceApp  # noqa: E402
-from tui.live.pipeline import Pipeline  # noqa: E402
-from tui.live.watcher import LiveWatcher, WatchOptions  # noqa: E402
-from tui.widgets import BlockList  # noqa: E402
 
 GUID = "{{{:08X}-4738-4032-9CD8-0160C06BB3FF}}"
 NOISE = {

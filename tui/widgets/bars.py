@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
+from sumtrace.tui.render import help_blocks
+from sumtrace.tui.widgets.blocklist import BlockList
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -12,9 +14,6 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
-
-from tui.render import help_blocks
-from tui.widgets.blocklist import BlockList
 
 VIEWS: tuple[tuple[str, str, str], ...] = (
     ("scan", "1", "Scan"),

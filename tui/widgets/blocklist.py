@@ -1,4 +1,4 @@
-"""A line-API list of :class:`tui.render.Block` (flows, steps, evidence, help), with an optional cursor.
+"""A line-API list of :class:`sumtrace.tui.render.Block` (flows, steps, evidence, help), with an optional cursor.
 
 Blocks are laid out (cropped or wrapped to the width) once per change or resize; only visible rows
 are rendered. A cursor sits on a selectable block; moving it by keyboard or mouse posts
@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
+from sumtrace.tui.render import Block, Line
+from sumtrace.tui.widgets.cursor import NAV_BINDINGS, cursor_css
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-
-from tui.render import Block, Line
-from tui.widgets.cursor import NAV_BINDINGS, cursor_css
 
 _GUTTER = "▌"
 

@@ -1,4 +1,4 @@
-"""The merged log: a line-API view over a :class:`tui.logindex.LogIndex`, one row per record.
+"""The merged log: a line-API view over a :class:`sumtrace.tui.logindex.LogIndex`, one row per record.
 
 Only the rows on screen are rendered (strips cached by record, not by position, because positions
 move as records merge in). The cursor is a row; it is remembered as a ``(key, seq)`` anchor so
@@ -12,6 +12,9 @@ from __future__ import annotations
 import re
 
 from rich.style import Style
+from sumtrace.tui.logindex import R_FILE, R_SEV, Anchor, LogIndex, Rec
+from sumtrace.tui.render import SEVERITY_STYLE, LogColumns, log_row
+from sumtrace.tui.widgets.cursor import NAV_BINDINGS, cursor_css
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
@@ -19,10 +22,6 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-
-from tui.logindex import R_FILE, R_SEV, Anchor, LogIndex, Rec
-from tui.render import SEVERITY_STYLE, LogColumns, log_row
-from tui.widgets.cursor import NAV_BINDINGS, cursor_css
 
 
 class LogView(ScrollView, can_focus=True):

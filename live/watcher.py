@@ -1,6 +1,6 @@
 """The async shell that follows folders and files live and drives a :class:`Pipeline`.
 
-Division of labour: :class:`parsers.tail.Tail` (pure, synchronous) decides what happened to a
+Division of labour: :class:`sumtrace.parsers.tail.Tail` (pure, synchronous) decides what happened to a
 file and reads it; this module decides *when* to look, and keeps the event loop responsive:
 
 * Change notifications come from a watchdog ``Observer`` (inotify, ReadDirectoryChangesW,
@@ -33,12 +33,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from sumtrace.live.discovery import (
+    folder_biases,
+    followable,
+    history_order,
+    host_hint,
+    rolled_since,
+    scan_folder,
+)
+from sumtrace.live.pipeline import Pipeline
+from sumtrace.parsers.files import base_name
+from sumtrace.parsers.tail import READ_LIMIT, Tail
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
-
-from parsers.files import base_name
-from parsers.tail import READ_LIMIT, Tail
-from tui.live.discovery import folder_biases, followable, history_order, host_hint, rolled_since, scan_folder
-from tui.live.pipeline import Pipeline
 
 LOG_SUFFIXES = (".log", ".lo_")
 MAX_INFLIGHT = 4  # polls running at once (each in a worker thread)

@@ -6,7 +6,7 @@ hand each record's *bytes* to a sink, paced by the records' own timestamps:
 - ``sumtrace replay``: the sink is :meth:`Pipeline.feed`, so captured logs take exactly the road a
   live tail's bytes take;
 - ``sumtrace demo``: the sink appends to real files in a temporary folder (with rotation), and a
-  :class:`~tui.live.watcher.LiveWatcher` tails them, so the demo exercises the real tail path.
+  :class:`~sumtrace.live.watcher.LiveWatcher` tails them, so the demo exercises the real tail path.
 
 The :class:`ReplayClock` is the tracker's "now" in both: it follows the data and, while paced,
 advances with wall time × speed, so stall detection behaves as it did when the logs were written.
@@ -21,9 +21,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from parsers.files import LogSource
-from parsers.merge import merge_spans, record_spans
-from parsers.stream import RecordParser
+from sumtrace.parsers.files import LogSource
+from sumtrace.parsers.merge import merge_spans, record_spans
+from sumtrace.parsers.stream import RecordParser
 
 UTC = timezone.utc
 Sink = Callable[["Track", bytes], None]
@@ -206,7 +206,7 @@ class Player:
 
 
 def feed_sink(pipeline: object) -> Sink:
-    """A sink feeding :class:`tui.live.pipeline.Pipeline` (replay)."""
+    """A sink feeding :class:`sumtrace.live.pipeline.Pipeline` (replay)."""
     started: set[str] = set()
 
     def sink(track: Track, data: bytes) -> None:

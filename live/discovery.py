@@ -1,6 +1,6 @@
 """Which files in the watched folders to follow, and which machine each belongs to.
 
-The same rules as ``sumtrace parse`` (:mod:`parsers.files`): the known ConfigMgr / Windows Update
+The same rules as ``sumtrace parse`` (:mod:`sumtrace.parsers.files`): the known ConfigMgr / Windows Update
 / WSUS / IIS logs, or every ``*.log``/``*.lo_`` with ``--all-logs``; the host is the folder name
 (the parent of a ``Logs`` folder). One difference matters live: rolled generations (``X.lo_``,
 ``X-YYYYMMDD-HHMMSS.log``) are never *followed*, because the tail of ``X.log`` already reads the
@@ -12,8 +12,15 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from parsers.files import LOG_SUFFIXES, LogSource, assign_host_bias, base_name, is_known_log, is_rolled
-from parsers.files import host_of as host_hint  # one host rule for parse, report and watch
+from sumtrace.parsers.files import (
+    LOG_SUFFIXES,
+    LogSource,
+    assign_host_bias,
+    base_name,
+    is_known_log,
+    is_rolled,
+)
+from sumtrace.parsers.files import host_of as host_hint  # one host rule for parse, report and watch
 
 __all__ = ["FolderScan", "folder_biases", "followable", "history_order", "host_hint", "rolled_since", "scan_folder", "wanted"]
 

@@ -1,9 +1,9 @@
 """The one path from log bytes to subscribers, shared by live watching and replay.
 
-A :class:`Pipeline` owns one :class:`~parsers.stream.RecordParser` per open file stream, keeps
+A :class:`Pipeline` owns one :class:`~sumtrace.parsers.stream.RecordParser` per open file stream, keeps
 the file → host hint mapping, hands new entries to the flow tracker and, in batches, to every
 subscriber, and turns file changes into :class:`FileEvent`. It does no I/O and knows no clock of
-its own (``tick(now)``), so the live watcher (:mod:`tui.live.watcher`, bytes from disk) and a
+its own (``tick(now)``), so the live watcher (:mod:`sumtrace.live.watcher`, bytes from disk) and a
 replay source (captured records paced by their timestamps) drive exactly the same code.
 
 It keeps no entries: each batch goes to the subscribers and is forgotten, so memory is the
@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from flows.model import FlowEvent, StepEvent
-from parsers.entry import Entry
-from parsers.stream import RecordParser
-from parsers.tail import Action, Data, Event, Flush, Start
+from sumtrace.flows.model import FlowEvent, StepEvent
+from sumtrace.parsers.entry import Entry
+from sumtrace.parsers.stream import RecordParser
+from sumtrace.parsers.tail import Action, Data, Event, Flush, Start
 
 TrackerEvent = StepEvent | FlowEvent
 SLICE_BYTES = 256 * 1024
@@ -31,7 +31,7 @@ FILE_CHANGES = ("opened", "rotated", "truncated", "deleted", "error")
 
 
 class TrackerLike(Protocol):
-    """What the pipeline needs from :class:`flows.tracker.Tracker` (a fake in tests).
+    """What the pipeline needs from :class:`sumtrace.flows.tracker.Tracker` (a fake in tests).
 
     A tracker may also have ``note_file(path, host_hint)``: told when a file is opened, so the
     steps that file would show are not called unobserved before its first entry.
@@ -214,7 +214,7 @@ class Pipeline:
 
     async def apply(self, path: str, host_hint: str, actions: Iterable[Action], *,
                     bias: int | None = None) -> int:
-        """Carry out a :class:`parsers.tail.Tail` poll's actions, in order. Returns entries seen."""
+        """Carry out a :class:`sumtrace.parsers.tail.Tail` poll's actions, in order. Returns entries seen."""
         total = 0
         for action in actions:
             if isinstance(action, Data):
