@@ -21,7 +21,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sumtrace.parsers.files import LogSource
+from sumtrace.flows.tracker import Tracker
+from sumtrace.live.pipeline import Pipeline
+from sumtrace.parsers.files import LogSource, discover
 from sumtrace.parsers.merge import merge_spans, record_spans
 from sumtrace.parsers.stream import RecordParser
 
@@ -275,3 +277,16 @@ def scenario_tracks(files: dict[str, bytes], prefix: str = "") -> list[Track]:
 
 def tracks_of(sources: Iterable[LogSource]) -> list[Track]:
     return [Track.of(s) for s in sources]
+
+
+def build_replay(paths: list[str], *, speed: float | None, max_gap: float | None = None,
+                 all_logs: bool = False) -> tuple[Pipeline, Tracker, Player, list[str]]:
+    """Everything ``replay`` drives: the discovered logs as tracks, paced into a pipeline and tracker.
+
+    Returns the errors of paths that could not be read (the rest are replayed).
+    """
+    found = discover(paths, all_logs=all_logs)
+    tracker = Tracker(retention=None)
+    pipeline = Pipeline(tracker)
+    player = Player(tracks_of(found.sources), feed_sink(pipeline), speed=speed, max_gap=max_gap)
+    return pipeline, tracker, player, found.errors

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+
 from sumtrace.live.discovery import (
     folder_biases,
     followable,
@@ -44,7 +46,6 @@ from sumtrace.live.discovery import (
 from sumtrace.live.pipeline import Pipeline
 from sumtrace.parsers.files import base_name
 from sumtrace.parsers.tail import READ_LIMIT, Tail
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
 LOG_SUFFIXES = (".log", ".lo_")
 MAX_INFLIGHT = 4  # polls running at once (each in a worker thread)

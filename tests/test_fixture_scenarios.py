@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from sumtrace.flows.model import Flow
 from sumtrace.tui.cmd_report import collect
-
 from tests.conftest import FIXTURES
 
 SCENARIOS = sorted(p.parent.name for p in FIXTURES.glob("*/expected.json"))

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from sumtrace.live.scenarios import SCENARIOS, generate
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -6,12 +6,12 @@ import asyncio
 from datetime import datetime, timezone
 
 import pytest
+
 from sumtrace.flows.model import StepEvent
 from sumtrace.flows.tracker import Tracker
 from sumtrace.live.pipeline import Batch, Pipeline
 from sumtrace.parsers.stream import parse_bytes
 from sumtrace.parsers.tail import Data, Event, Flush, Start
-
 from tests.livekit import FakeTracker, cm, records
 
 NOW = datetime(2026, 1, 20, 12, 5, tzinfo=timezone.utc)

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import sumtrace.parsers.tail as tail_mod
 
+import sumtrace.parsers.tail as tail_mod
 from tests.livekit import Harness, append, cm, records
 
 

@@ -7,8 +7,8 @@ import sys
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sumtrace.parsers.stream import RecordParser, parse_bytes
 
+from sumtrace.parsers.stream import RecordParser, parse_bytes
 from tests.conftest import ROOT, cm
 
 RECORDS = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from sumtrace.parsers.stream import parse_bytes
 
+from sumtrace.parsers.stream import parse_bytes
 from tests.conftest import cm
 
 UTC = timezone.utc

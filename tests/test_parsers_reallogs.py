@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from sumtrace.parsers.stream import parse_file
 
 # Files whose damage is the point of the sample: the truncated record in Busted-CcmMessaging and

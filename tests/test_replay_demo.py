@@ -9,14 +9,14 @@ import sys
 from datetime import datetime, timedelta
 
 import pytest
+
 from sumtrace.flows.model import StepEvent
 from sumtrace.flows.tracker import Tracker
+from sumtrace.live.demo import make_demo
 from sumtrace.live.pipeline import Pipeline
 from sumtrace.live.replay import FileSink, Player, ReplayClock, Track, feed_sink, tracks_of
 from sumtrace.parsers.files import discover
-from sumtrace.tui.cmd_demo import make_demo
 from sumtrace.tui.cmd_report import collect
-
 from tests.conftest import FIXTURES, ROOT
 
 SCENARIOS = sorted(p.parent.name for p in FIXTURES.glob("*/expected.json"))

@@ -14,10 +14,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+
 from sumtrace.flows.build import _resolve_messaging
 from sumtrace.flows.classify import BY_COMPONENT, Fact, classify, source_key
 from sumtrace.parsers.entry import Entry
-
 from tests.conftest import SEEDS
 
 UTC = timezone.utc

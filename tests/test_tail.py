@@ -7,13 +7,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
-import sumtrace.parsers.tail as tail_mod
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+import sumtrace.parsers.tail as tail_mod
 from sumtrace.parsers.entry import Entry
 from sumtrace.parsers.stream import RecordParser
 from sumtrace.parsers.tail import HEAD_SIZE, Action, Data, Event, Flush, Start, Tail, fingerprint
-
 from tests.livekit import append, cm, records
 
 

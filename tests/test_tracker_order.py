@@ -12,11 +12,11 @@ from functools import cache
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from sumtrace.flows.tracker import Tracker
 from sumtrace.parsers.entry import Entry
 from sumtrace.parsers.files import discover
 from sumtrace.parsers.stream import parse_file
-
 from tests.conftest import FIXTURES
 
 SCENARIOS = ("healthy-first-scan", "state-not-forwarded", "gpo-override", "timezones")

@@ -10,22 +10,22 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sumtrace.flows.model import Flow
-from sumtrace.flows.tracker import Tracker
-from sumtrace.live.pipeline import Pipeline
-from sumtrace.live.watcher import LiveWatcher, WatchOptions
-from sumtrace.parsers.files import discover
-from sumtrace.parsers.stream import parse_bytes
-from sumtrace.tui.app import SumtraceApp
-from sumtrace.tui.control import ViewFreeze
-from sumtrace.tui.logindex import R_COMP, R_FILE, R_LINE, R_MSG, R_SEV, R_THREAD
-from sumtrace.tui.preload import preload
-from sumtrace.tui.widgets import BlockList, LogView, TopBar
 from textual.pilot import Pilot
 from textual.strip import Strip
 from textual.widgets import DataTable, Input
 from textual.worker import WorkerFailed
 
+from sumtrace.flows.model import Flow
+from sumtrace.flows.tracker import Tracker
+from sumtrace.live.control import ViewFreeze
+from sumtrace.live.pipeline import Pipeline
+from sumtrace.live.preload import preload
+from sumtrace.live.watcher import LiveWatcher, WatchOptions
+from sumtrace.parsers.files import discover
+from sumtrace.parsers.stream import parse_bytes
+from sumtrace.tui.app import SumtraceApp
+from sumtrace.tui.logindex import R_COMP, R_FILE, R_LINE, R_MSG, R_SEV, R_THREAD
+from sumtrace.tui.widgets import BlockList, LogView, TopBar
 from tests.conftest import FIXTURES, cm
 
 
@@ -544,13 +544,10 @@ async def test_follows_a_scan_written_live_into_a_folder(tmp_path: Path) -> None
 # ------------------------------------------------------------------------------------ replay
 
 async def test_replay_player_drives_the_app_and_pauses_the_source() -> None:
-    import argparse
-
+    from sumtrace.live.replay import build_replay
     from sumtrace.tui.app import PlayerControl
-    from sumtrace.tui.cmd_replay import build
 
-    args = argparse.Namespace(paths=[str(FIXTURES / "wsus-401")], all_logs=False, speed=None)
-    pipeline, tracker, player, errors = build(args)
+    pipeline, tracker, player, errors = build_replay([str(FIXTURES / "wsus-401")], speed=None)
     assert not errors
     player.pause()  # start paused: nothing plays until asked
     control = PlayerControl(player)

@@ -6,6 +6,7 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import pytest
+
 from sumtrace.parsers.entry import Entry
 from sumtrace.tui.logindex import (
     R_LINE,

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from sumtrace.live.pipeline import Batch, FileEvent
 from sumtrace.tui import cmd_watch
 from sumtrace.tui.cli import build_parser, main
-
 from tests.livekit import append, records
 
 ROOT = Path(__file__).resolve().parent.parent

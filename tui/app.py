@@ -1,7 +1,7 @@
 """The sumtrace TUI: where is this client's scan right now, what broke, what to check next.
 
 Data flows one way. A *driver* (``LiveWatcher.run`` live, a replay ``Player.run`` in a replay; see
-:mod:`sumtrace.tui.control`) feeds the :class:`~sumtrace.live.pipeline.Pipeline` in its own thread and event loop
+:mod:`sumtrace.live.control`) feeds the :class:`~sumtrace.live.pipeline.Pipeline` in its own thread and event loop
 (``threaded=True``, the default), so parsing 20,000 lines a second never queues in front of a key.
 The app's pipeline subscriber only appends what arrives to an inbox under a lock. A timer
 (``refresh_hz``, 8 Hz by default) does everything else at once, in the UI thread: takes the inbox,
@@ -31,11 +31,19 @@ from typing import Any, ClassVar, Literal
 
 from rich.style import Style
 from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Vertical
+from textual.screen import Screen
+from textual.widgets import ContentSwitcher, DataTable, Input
+from textual.worker import Worker, WorkerState
+
 from sumtrace.flows.model import Flow, Step, UpdateRow
 from sumtrace.flows.tracker import Tracker
+from sumtrace.live.control import Clock, Driver, DriverControl, ViewFreeze, wall_clock
 from sumtrace.live.pipeline import Batch, FileEvent, Pipeline
 from sumtrace.parsers.entry import Entry
-from sumtrace.tui.control import Clock, Driver, DriverControl, ViewFreeze, wall_clock
 from sumtrace.tui.logindex import (
     R_FILE,
     R_LINE,
@@ -68,13 +76,6 @@ from sumtrace.tui.render import (
     update_cells,
 )
 from sumtrace.tui.widgets import VIEWS, BlockList, HelpScreen, KeyBar, LogView, TopBar
-from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding, BindingType
-from textual.containers import Container, Vertical
-from textual.screen import Screen
-from textual.widgets import ContentSwitcher, DataTable, Input
-from textual.worker import Worker, WorkerState
 
 Mode = Literal["live", "replay", "demo"]
 DEFAULT_MAX_ENTRIES = 1_000_000
@@ -133,7 +134,7 @@ def _compact(n: int) -> str:
 
 
 class SumtraceApp(App[int]):
-    """The live monitor. See the module docstring and :mod:`sumtrace.tui.control` for how to drive it."""
+    """The live monitor. See the module docstring and :mod:`sumtrace.live.control` for how to drive it."""
 
     CSS_PATH = "app.tcss"
     TITLE = "sumtrace"
@@ -1249,9 +1250,11 @@ class PlayerControl:
 
 def run_replay(args: argparse.Namespace) -> int:
     """``sumtrace replay PATH...`` without ``--jsonl``: the captured logs through the live view."""
-    from sumtrace.tui.cmd_replay import build
+    from sumtrace.live.replay import build_replay
 
-    pipeline, tracker, player, errors = build(args)
+    pipeline, tracker, player, errors = build_replay(list(args.paths), speed=args.speed,
+                                                     max_gap=getattr(args, "max_gap", None),
+                                                     all_logs=getattr(args, "all_logs", False))
     for err in errors:
         print(f"sumtrace: {err}", file=sys.stderr)
     if not player.tracks:

@@ -10,20 +10,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import sys
-import tempfile
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sumtrace.flows.tracker import Tracker
 from sumtrace.live import scenarios as generate
-from sumtrace.live.pipeline import Pipeline
-from sumtrace.live.replay import FileSink, Player, Track, scenario_tracks
-from sumtrace.live.watcher import LiveWatcher, WatchOptions
+from sumtrace.live.demo import demo_jsonl, make_demo
 from sumtrace.tui.args import number
-from sumtrace.tui.cmd_watch import JsonlPrinter
 
 DEFAULT = ("healthy-first-scan", "wsus-401")
 EXAMPLES = """examples:
@@ -48,63 +40,6 @@ def register(sub: Any, formatter: type[argparse.HelpFormatter]) -> None:
     p.add_argument("--jsonl", action="store_true", help="no TUI: print the events as 'watch --jsonl' would")
     p.add_argument("--keep", action="store_true", help="keep the folder afterwards (its path is printed)")
     p.set_defaults(handler=run)
-
-
-@dataclass
-class Demo:
-    """Everything a demo run needs: the folder, the writer and the watching side."""
-
-    root: str
-    writer: Player
-    sink: FileSink
-    pipeline: Pipeline
-    tracker: Tracker
-    watcher: LiveWatcher
-    names: tuple[str, ...]
-
-    def now(self) -> datetime:
-        return self.writer.clock.now()
-
-    def cleanup(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
-def scenario_files(names: tuple[str, ...], now: datetime) -> list[Track]:
-    """Generated logs of the scenarios, back to back, ending shortly before ``now``."""
-    tracks: list[Track] = []
-    span = timedelta(hours=3)
-    first = (now - span * len(names)).replace(tzinfo=None, microsecond=0)
-    for i, name in enumerate(names):
-        sc = replace(generate.scenario(name), start=first + span * i + timedelta(hours=2))
-        files, _ = generate.build(sc)
-        tracks += scenario_tracks(files)
-    return tracks
-
-
-def make_demo(names: tuple[str, ...], *, speed: float, max_gap: float, poll: float | None = None,
-              max_size: int = 24_000) -> Demo:
-    root = tempfile.mkdtemp(prefix="sumtrace-demo-")
-    sink = FileSink(root, max_size=max_size)
-    tracks = scenario_files(names, datetime.now(timezone.utc))
-    writer = Player(tracks, sink, speed=speed, max_gap=max_gap)
-    tracker = Tracker()
-    pipeline = Pipeline(tracker)
-    watcher = LiveWatcher(pipeline, WatchOptions(paths=[root], all_logs=False, from_end=False, poll=poll),
-                          clock=writer.clock.now)
-    return Demo(root, writer, sink, pipeline, tracker, watcher, names)
-
-
-async def demo_jsonl(demo: Demo) -> int:
-    pipeline = demo.pipeline
-    pipeline.subscribe(JsonlPrinter(sys.stdout, entries=False, on_broken_pipe=demo.watcher.stop))
-    watching = asyncio.create_task(demo.watcher.run())
-    try:
-        await demo.writer.run()
-        await asyncio.sleep(1.0)  # let the watcher read the last writes
-    finally:
-        demo.watcher.stop()
-        await watching
-    return 0
 
 
 def run(args: argparse.Namespace) -> int:

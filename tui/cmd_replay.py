@@ -7,12 +7,9 @@ import asyncio
 import sys
 from typing import Any
 
-from sumtrace.flows.tracker import Tracker
-from sumtrace.live.pipeline import Pipeline
-from sumtrace.live.replay import Player, feed_sink, tracks_of
-from sumtrace.parsers.files import discover
+from sumtrace.live.jsonl import JsonlPrinter
+from sumtrace.live.replay import build_replay
 from sumtrace.tui.args import number
-from sumtrace.tui.cmd_watch import JsonlPrinter
 
 EXAMPLES = """examples:
   sumtrace replay ./collected-logs                 # as fast as possible, then browse
@@ -42,17 +39,9 @@ def register(sub: Any, formatter: type[argparse.HelpFormatter]) -> None:
     p.set_defaults(handler=run)
 
 
-def build(args: argparse.Namespace) -> tuple[Pipeline, Tracker, Player, list[str]]:
-    found = discover(args.paths, all_logs=args.all_logs)
-    tracker = Tracker(retention=None)
-    pipeline = Pipeline(tracker)
-    player = Player(tracks_of(found.sources), feed_sink(pipeline), speed=args.speed,
-                    max_gap=getattr(args, "max_gap", None))
-    return pipeline, tracker, player, found.errors
-
-
 async def replay_jsonl(args: argparse.Namespace) -> int:
-    pipeline, _, player, errors = build(args)
+    pipeline, _, player, errors = build_replay(args.paths, speed=args.speed, max_gap=args.max_gap,
+                                                  all_logs=args.all_logs)
     for err in errors:
         print(f"sumtrace: {err}", file=sys.stderr)
     if not player.tracks:

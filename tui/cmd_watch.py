@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import re
 import signal
 import sys
@@ -29,7 +28,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any, TextIO
 
-from sumtrace.live.pipeline import Batch, Pipeline, TrackerLike
+from sumtrace.live.jsonl import JsonlPrinter
+from sumtrace.live.pipeline import Pipeline, TrackerLike
 from sumtrace.live.watcher import LiveWatcher, WatchOptions
 from sumtrace.tui.args import number
 
@@ -115,39 +115,6 @@ def make_tracker() -> TrackerLike:
     from sumtrace.flows.tracker import Tracker
 
     return Tracker()
-
-
-class JsonlPrinter:
-    """Pipeline subscriber writing one JSON object per line; flushes after each batch."""
-
-    def __init__(self, out: TextIO, *, entries: bool, on_broken_pipe: Callable[[], None]) -> None:
-        self.out = out
-        self.entries = entries
-        self.on_broken_pipe = on_broken_pipe
-        self.broken = False
-        self._dumps = json.JSONEncoder(ensure_ascii=False).encode
-
-    def __call__(self, batch: Batch) -> None:
-        if self.broken:
-            return
-        dumps = self._dumps
-        lines: list[str] = []
-        for fe in batch.files:
-            lines.append(dumps(fe.to_json()))
-        if self.entries:
-            host = batch.host or ""
-            for e in batch.entries:
-                lines.append(dumps({"event": "entry", "host": host, **e.to_json()}))
-        for ev in batch.events:
-            lines.append(dumps(ev.to_json()))
-        if not lines:
-            return
-        try:
-            self.out.write("\n".join(lines) + "\n")
-            self.out.flush()
-        except BrokenPipeError:  # the reader went away (| head): stop quietly
-            self.broken = True
-            self.on_broken_pipe()
 
 
 async def watch_jsonl(args: argparse.Namespace, out: TextIO) -> int:

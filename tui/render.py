@@ -19,6 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 from rich.style import Style
 from rich.text import Text
+
 from sumtrace.flows.catalog import STEPS_BY_KIND, spec
 from sumtrace.flows.diagnose import hint_for_code
 from sumtrace.flows.errorcodes import ALL_CODES, ErrorInfo, describe, lookup, normalize_code

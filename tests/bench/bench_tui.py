@@ -41,12 +41,13 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
+from textual import events  # noqa: E402
+
 from sumtrace.flows.tracker import Tracker  # noqa: E402
 from sumtrace.live.pipeline import Pipeline  # noqa: E402
 from sumtrace.live.watcher import LiveWatcher, WatchOptions  # noqa: E402
 from sumtrace.tui.app import SumtraceApp  # noqa: E402
 from sumtrace.tui.widgets import BlockList  # noqa: E402
-from textual import events  # noqa: E402
 
 GUID = "{{{:08X}-4738-4032-9CD8-0160C06BB3FF}}"
 NOISE = {

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
-from sumtrace.tui.render import help_blocks
-from sumtrace.tui.widgets.blocklist import BlockList
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,6 +12,9 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Static
+
+from sumtrace.tui.render import help_blocks
+from sumtrace.tui.widgets.blocklist import BlockList
 
 VIEWS: tuple[tuple[str, str, str], ...] = (
     ("scan", "1", "Scan"),

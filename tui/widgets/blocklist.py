@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
-from sumtrace.tui.render import Block, Line
-from sumtrace.tui.widgets.cursor import NAV_BINDINGS, cursor_css
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from sumtrace.tui.render import Block, Line
+from sumtrace.tui.widgets.cursor import NAV_BINDINGS, cursor_css
 
 _GUTTER = "▌"
 

@@ -12,9 +12,6 @@ from __future__ import annotations
 import re
 
 from rich.style import Style
-from sumtrace.tui.logindex import R_FILE, R_SEV, Anchor, LogIndex, Rec
-from sumtrace.tui.render import SEVERITY_STYLE, LogColumns, log_row
-from sumtrace.tui.widgets.cursor import NAV_BINDINGS, cursor_css
 from textual import events
 from textual.binding import Binding
 from textual.cache import LRUCache
@@ -22,6 +19,10 @@ from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from sumtrace.tui.logindex import R_FILE, R_SEV, Anchor, LogIndex, Rec
+from sumtrace.tui.render import SEVERITY_STYLE, LogColumns, log_row
+from sumtrace.tui.widgets.cursor import NAV_BINDINGS, cursor_css
 
 
 class LogView(ScrollView, can_focus=True):

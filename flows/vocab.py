@@ -1,0 +1,63 @@
+"""The words every layer shares: flow kinds, step and flow statuses, outcomes, roles, and how each
+status is drawn.
+
+They are ``Literal`` types, so a typo (``"stalld"``) fails mypy instead of silently matching
+nothing; the tuples beside them are the same words for code that iterates. :data:`STATUS_LOOK` is
+the one table of glyphs and styles that the command line (``report``) and the TUI both draw
+from. Styles are Rich style strings, kept as plain text here because nothing below ``tui/``
+imports Rich.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal, get_args
+
+FlowKind = Literal["scan", "policy", "wsus_sync"]
+StepStatus = Literal["ok", "warning", "failed", "running", "stalled", "pending", "unobserved"]
+FlowStatus = Literal["ok", "failed", "stalled", "running", "incomplete"]
+# What the event stream can say of a flow: its status, or that it is gone (merged into another,
+# superseded, or dropped by retention). See :class:`sumtrace.flows.model.FlowEvent`.
+FlowEventStatus = Literal["ok", "failed", "stalled", "running", "incomplete", "removed"]
+RemovedWhy = Literal["merged", "superseded", "dropped", "expired"]
+Outcome = Literal["", "done", "fail", "warn"]
+Role = Literal["client", "mp", "server"]
+
+FLOW_KINDS: Final[tuple[FlowKind, ...]] = get_args(FlowKind)
+STEP_STATUSES: Final[tuple[StepStatus, ...]] = get_args(StepStatus)
+FLOW_STATUSES: Final[tuple[FlowStatus, ...]] = get_args(FlowStatus)
+
+# Statuses a step can only leave when new evidence arrives (judging alone never changes them).
+SETTLED: Final[frozenset[str]] = frozenset({"ok", "warning", "failed", "unobserved"})
+# Flow statuses that need someone's attention; ``report`` exits 1 when any flow has one.
+ALARMING: Final[frozenset[str]] = frozenset({"failed", "stalled"})
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """How one status is drawn: a glyph for Unicode terminals, one for ASCII, and a Rich style."""
+
+    glyph: str
+    ascii: str
+    style: str
+
+
+STATUS_LOOK: Final[dict[str, Look]] = {
+    "ok": Look("✓", "+", "green"),
+    "warning": Look("▲", "!", "yellow"),
+    "failed": Look("✗", "x", "bold red"),
+    "running": Look("▸", ">", "bold cyan"),
+    "stalled": Look("‖", "=", "bold magenta"),
+    "pending": Look("·", ".", "dim"),
+    "unobserved": Look("∅", "-", "dim italic"),
+    "incomplete": Look("◐", "~", "yellow"),
+    "removed": Look("⌫", "#", "dim strike"),
+}
+
+
+def glyph(status: str, ascii_only: bool = False) -> str:
+    """The status's glyph (``?`` for a word this table does not know)."""
+    look = STATUS_LOOK.get(status)
+    if look is None:
+        return "?"
+    return look.ascii if ascii_only else look.glyph
