@@ -1,7 +1,8 @@
 """The async shell that follows folders and files live and drives a :class:`Pipeline`.
 
 Division of labour: :class:`sumtrace.parsers.tail.Tail` (pure, synchronous) decides what happened to a
-file and reads it; this module decides *when* to look, and keeps the event loop responsive:
+file, :class:`sumtrace.live.tailio.LocalFiles` does its stats and reads, and this module wires the two
+together, decides *when* to look, and keeps the event loop responsive:
 
 * Change notifications come from a watchdog ``Observer`` (inotify, ReadDirectoryChangesW,
   FSEvents) whose thread hands each event to the loop with ``call_soon_threadsafe``; an event
@@ -44,6 +45,7 @@ from sumtrace.live.discovery import (
     scan_folder,
 )
 from sumtrace.live.pipeline import Pipeline
+from sumtrace.live.tailio import LocalFiles, file_stat
 from sumtrace.parsers.files import base_name
 from sumtrace.parsers.tail import READ_LIMIT, Tail
 
@@ -163,6 +165,7 @@ class LiveWatcher:
         self._inflight: dict[str, asyncio.Task[None]] = {}
         self._adopting: set[str] = set()
         self._started_wall = time.time()
+        self._fs = LocalFiles()
         self.ready = asyncio.Event()
         self.notifications = False
 
@@ -319,7 +322,7 @@ class LiveWatcher:
 
     async def _read_history(self, path: str, host: str) -> None:
         """A rolled generation present at start: read it once so the current scan is complete."""
-        f = _Follower(path, host, Tail(path, read_limit=self.options.read_limit),
+        f = _Follower(path, host, Tail(path, self._fs, read_limit=self.options.read_limit),
                       self._biases.get(_key(os.path.dirname(path))), once=True)
         while True:
             await self._poll(f)
@@ -333,7 +336,8 @@ class LiveWatcher:
         existing = self._followers.get(key)
         if existing is not None:
             return existing
-        tail = Tail(path, from_end=from_end, read_limit=self.options.read_limit, known=known)
+        tail = Tail(path, self._fs, from_end=from_end, read_limit=self.options.read_limit,
+                    known=file_stat(known) if known is not None else None)
         f = _Follower(path, host, tail,
                       self._biases.get(_key(os.path.dirname(path))),
                       polling=polling or self.options.poll is not None)
@@ -394,7 +398,7 @@ class LiveWatcher:
             if st is None:
                 if f.tail.offset or f.tail.draining:
                     self._mark(f)
-            elif f.tail.stale(st):
+            elif f.tail.stale(file_stat(st)):
                 grew = f.last_size is not None and st.st_size != f.last_size
                 if grew and f.events == 0:
                     f.silent += 1

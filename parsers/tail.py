@@ -1,31 +1,34 @@
 """Following one log file across appends, rotation, truncation, deletion and replacement.
 
 :class:`Tail` is the pure, synchronous state machine under ``sumtrace watch``: each
-:meth:`Tail.poll` looks at the path with ``os.stat``, reads what is new, and returns the ordered
-:data:`Action` list that says what happened since the previous poll. Anything asynchronous (change
-notifications, threads, timers) lives in the shell (:mod:`sumtrace.live`); this module only decides.
+:meth:`Tail.poll` looks at the path, reads what is new, and returns the ordered :data:`Action`
+list that says what happened since the previous poll. It decides; it does no I/O of its own. Every
+stat, read and directory listing goes through the :class:`FileSystem` it is given, so the
+decisions (identity, rotation, truncation, replacement) can be read and tested apart from the
+operating system, and the real implementation (:mod:`sumtrace.live.tailio`, with its Windows
+share-mode open) lives in the I/O layer. Anything asynchronous (change notifications, threads,
+timers) lives in the shell (:mod:`sumtrace.live.watcher`).
 
-Invariant: **no file handle is kept between reads.** Every read is open, seek, read, close. On
-Windows a handle opened without ``FILE_SHARE_DELETE`` stops CcmExec from renaming its log at
-250 KB, which would break the very rotation we want to follow; on every platform it also means a
-deleted file is never pinned on disk by us. The tests check this through ``/proc/self/fd``. On
-Windows the short-lived handles are also opened with every share mode (``CreateFileW``), so even
-a rename that lands during one of our reads succeeds.
+Invariant: **no file handle is kept between reads.** :meth:`FileSystem.read` is one open, seek,
+read, close. On Windows a handle opened without ``FILE_SHARE_DELETE`` stops CcmExec from renaming
+its log at 250 KB, which would break the very rotation we want to follow; on every platform it
+also means a deleted file is never pinned on disk by us. The tests check this through
+``/proc/self/fd``.
 
-Identity of the file we follow is ``(st_dev, st_ino)`` when the platform reports an inode or
-Windows file index (``st_ino != 0``), plus a fingerprint: the first :data:`HEAD_SIZE` bytes we
-read, re-checked on every read so a file truncated and rewritten past our offset between two
-polls (or a re-created file that reused the inode number) is still noticed. Where ``st_ino`` is
-0 (some network shares, FAT) the fingerprint alone decides; a differing creation time proves a
-different file, but an equal one proves nothing (NTFS "tunnelling" gives a file re-created under
-the same name within 15 s the old file's creation time, exactly the rotation case).
+Identity of the file we follow is ``(dev, ino)`` when the platform reports an inode or Windows
+file index (``ino != 0``), plus a fingerprint: the first :data:`HEAD_SIZE` bytes we read,
+re-checked on every read so a file truncated and rewritten past our offset between two polls (or a
+re-created file that reused the inode number) is still noticed. Where ``ino`` is 0 (some network
+shares, FAT) the fingerprint alone decides; a differing creation time proves a different file, but
+an equal one proves nothing (NTFS "tunnelling" gives a file re-created under the same name within
+15 s the old file's creation time, exactly the rotation case).
 
 Rotation (ConfigMgr renames ``X.log`` to ``X.lo_`` or ``X-YYYYMMDD-HHMMSS.log`` and starts a new
 ``X.log``): when the path vanishes or holds another file, the siblings with the same base name
 are searched for our identity. If found, the remainder of the old file is read from our offset
 under its new name (the writer may still flush to it after the rename) until the new ``X.log``
-has its first bytes and the old one is at its end; then the stream is flushed and the new file is read from
-byte 0. The caller feeds one parser per stream, so a record split across the rename is
+has its first bytes and the old one is at its end; then the stream is flushed and the new file is
+read from byte 0. The caller feeds one parser per stream, so a record split across the rename is
 reassembled when the remainder completes it, and otherwise flushed as an unparsed entry.
 
 The stream protocol the caller follows: ``Start`` opens a stream (create a parser), ``Data``
@@ -37,11 +40,9 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import os
-import stat as stat_mod
-import sys
+import os.path
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Protocol
 
 from sumtrace.parsers.files import base_name
 
@@ -49,39 +50,6 @@ READ_LIMIT = 4 * 1024 * 1024
 HEAD_SIZE = 1024
 LINE_COUNT_LIMIT = 64 * 1024 * 1024
 CHANGES = ("opened", "rotated", "truncated", "deleted", "error")
-
-
-def _open_binary(path: str) -> BinaryIO:
-    """The one place files are opened (tests replace it to simulate permission errors)."""
-    return open(path, "rb")
-
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-    # CPython's open() does not pass FILE_SHARE_DELETE, so a rename by CcmExec during one of our
-    # (short) reads would fail with a sharing violation. Open with every share mode instead.
-    try:
-        import ctypes
-        import msvcrt
-        from ctypes import wintypes
-
-        _kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
-        _create_file = _kernel32.CreateFileW
-        _create_file.argtypes = [wintypes.LPCWSTR, wintypes.DWORD, wintypes.DWORD, wintypes.LPVOID,
-                                 wintypes.DWORD, wintypes.DWORD, wintypes.HANDLE]
-        _create_file.restype = wintypes.HANDLE
-        _INVALID_HANDLE = wintypes.HANDLE(-1).value
-
-        def _open_shared(path: str) -> BinaryIO:
-            handle = _create_file(path, 0x80000000, 0x7, None, 3, 0x80, None)  # GENERIC_READ, share all, OPEN_EXISTING
-            if handle is None or handle == _INVALID_HANDLE:
-                code = ctypes.get_last_error()
-                raise OSError(None, ctypes.FormatError(code), path, code)
-            fd = msvcrt.open_osfhandle(handle, os.O_RDONLY | os.O_BINARY)
-            return os.fdopen(fd, "rb")
-
-        _open_binary = _open_shared  # noqa: F811
-    except (ImportError, AttributeError, OSError):
-        pass
 
 
 # --------------------------------------------------------------------------- actions
@@ -132,7 +100,7 @@ Action = Start | Data | Flush | Event
 
 @dataclass(frozen=True, slots=True)
 class FileIdentity:
-    """What ``os.stat`` can say about which file a path points to."""
+    """What a stat can say about which file a path points to."""
 
     dev: int
     ino: int  # 0 when the platform or file system gives no inode / file index
@@ -147,9 +115,39 @@ class FileIdentity:
         return None
 
 
-def identity_of(st: os.stat_result) -> FileIdentity:
-    birth = getattr(st, "st_birthtime", None)
-    return FileIdentity(st.st_dev, st.st_ino, float(birth) if birth is not None else None)
+@dataclass(frozen=True, slots=True)
+class FileStat:
+    """The part of a stat the tail decides on: kind, size, last change and identity."""
+
+    regular: bool  # a regular file (not a folder, device or pipe)
+    size: int
+    mtime_ns: int
+    ident: FileIdentity
+
+
+class FileSystem(Protocol):
+    """The I/O a :class:`Tail` is given; :class:`sumtrace.live.tailio.LocalFiles` is the real one.
+
+    Each call is complete in itself and keeps nothing open afterwards (the invariant in the
+    module docstring). Failures are raised as ``OSError`` (``FileNotFoundError``,
+    ``PermissionError``, ...), which the tail turns into file events.
+    """
+
+    def stat(self, path: str) -> FileStat:
+        """The path's stat, following links."""
+        ...
+
+    def read(self, path: str, offset: int, size: int, head: bytes = b"") -> bytes | None:
+        """Up to ``size`` bytes from ``offset``, in one open/seek/read/close.
+
+        With ``head``, the file's first ``len(head)`` bytes are compared in the same open first
+        and None is returned when they differ: the check and the read see the same file.
+        """
+        ...
+
+    def listdir(self, folder: str) -> list[str]:
+        """The names in ``folder`` (to find a rotated sibling)."""
+        ...
 
 
 def fingerprint(head: bytes) -> str | None:
@@ -181,13 +179,6 @@ class _Followed:
     mtime_ns: int
 
 
-def _stat(path: str) -> tuple[os.stat_result | None, OSError | None]:
-    try:
-        return os.stat(path), None
-    except OSError as exc:
-        return None, exc
-
-
 def _describe(exc: OSError) -> tuple[str, str]:
     """(key, text) of an OS error; the key makes "report once" per kind of failure."""
     if isinstance(exc, PermissionError):
@@ -199,7 +190,7 @@ def _describe(exc: OSError) -> tuple[str, str]:
 
 
 class Tail:
-    """Follows one path; see the module docstring for the protocol and the invariant.
+    """Follows one path through ``fs``; see the module docstring for the protocol and the invariant.
 
     ``from_end`` skips the content that exists at the first poll (later files, and files that
     replace this one, are read from their start). ``read_limit`` bounds the bytes one poll
@@ -208,11 +199,12 @@ class Tail:
     instead of being skipped (without it, the first poll knows only the new file).
     """
 
-    def __init__(self, path: str, *, from_end: bool = False, read_limit: int = READ_LIMIT,
-                 known: os.stat_result | None = None) -> None:
+    def __init__(self, path: str, fs: FileSystem, *, from_end: bool = False, read_limit: int = READ_LIMIT,
+                 known: FileStat | None = None) -> None:
         if read_limit <= 0:
             raise ValueError("read_limit must be positive")
         self.path = path
+        self.fs = fs
         self.from_end = from_end
         self.read_limit = read_limit
         self.behind = False
@@ -224,8 +216,8 @@ class Tail:
         self._reported: set[str] = set()
         self._budget = 0
         self._pending_start = False
-        if known is not None and not from_end and stat_mod.S_ISREG(known.st_mode):
-            self._cur = _Followed(path, identity_of(known), 0, b"", -1, -1)
+        if known is not None and not from_end and known.regular:
+            self._cur = _Followed(path, known.ident, 0, b"", -1, -1)
             self._pending_start = True
 
     # ------------------------------------------------------------------ introspection
@@ -244,13 +236,13 @@ class Tail:
     def fingerprint(self) -> str | None:
         return fingerprint(self._cur.head) if self._cur is not None else None
 
-    def stale(self, st: os.stat_result) -> bool:
+    def stale(self, st: FileStat) -> bool:
         """Whether a stat of :attr:`path` shows something a poll would act on (cheap check)."""
         cur = self._cur
         if cur is None or self._drain is not None:
             return True
-        return (st.st_size != cur.offset or st.st_mtime_ns != cur.mtime_ns
-                or identity_of(st).same_file(cur.ident) is False)
+        return (st.size != cur.offset or st.mtime_ns != cur.mtime_ns
+                or st.ident.same_file(cur.ident) is False)
 
     # ------------------------------------------------------------------ polling
 
@@ -259,20 +251,20 @@ class Tail:
         out: list[Action] = []
         self._budget = self.read_limit
         self.behind = False
-        st, err = _stat(self.path)
+        st, err = self._stat(self.path)
         if not self._polled and st is None:
             self._skip_existing = False  # it did not exist at start: everything in it will be new
         self._polled = True
         if self._pending_start:  # the file known from discovery: its stream starts now
             self._pending_start = False
-            size = st.st_size if st is not None else 0
+            size = st.size if st is not None else 0
             out.append(Event("opened", f"following {self.path} ({size} bytes)"))
             out.append(Start())
         for _attempt in range(4):
             if self._drain is not None:
                 # The writer has moved on once the new file has bytes (an empty one may be created
                 # before its last flush to the old file).
-                self._step_drain(out, new_file_started=st is not None and st.st_size > 0)
+                self._step_drain(out, new_file_started=st is not None and st.size > 0)
                 if self._drain is not None:
                     return out
             if st is None:
@@ -282,13 +274,13 @@ class Tail:
                 if err is not None:
                     self._report(err, out)
                 return out
-            if not stat_mod.S_ISREG(st.st_mode):
+            if not st.regular:
                 self._report_key("notfile", "not a regular file", out)
                 return out
             self._reported.discard("missing")
             self._reported.discard("notfile")
             cur = self._cur
-            if cur is not None and (identity_of(st).same_file(cur.ident) is False or st.st_size < cur.offset):
+            if cur is not None and (st.ident.same_file(cur.ident) is False or st.size < cur.offset):
                 self._lost_track(out, st)
                 continue
             if cur is None and not self._begin(st, out):
@@ -296,51 +288,52 @@ class Tail:
             if self._read_current(st, out):
                 return out
             # The first bytes changed under us: the file was rewritten or replaced. Look again.
-            st, err = _stat(self.path)
+            st, err = self._stat(self.path)
         self.behind = True
         return out
 
     # ------------------------------------------------------------------ steps
 
-    def _begin(self, st: os.stat_result, out: list[Action]) -> bool:
+    def _stat(self, path: str) -> tuple[FileStat | None, OSError | None]:
+        try:
+            return self.fs.stat(path), None
+        except OSError as exc:
+            return None, exc
+
+    def _begin(self, st: FileStat, out: list[Action]) -> bool:
         """Start following the file now at the path; False if it could not be opened."""
         start = Start()
         head = b""
-        if self._skip_existing and st.st_size > 0:
+        if self._skip_existing and st.size > 0:
             try:
-                with _open_binary(self.path) as fh:
-                    head = fh.read(min(HEAD_SIZE, st.st_size))
+                head = self.fs.read(self.path, 0, min(HEAD_SIZE, st.size)) or b""
             except OSError as exc:
                 self._report(exc, out)
                 return False
-            start = Start(st.st_size, _count_lines(self.path, st.st_size), _bom(head))
+            start = Start(st.size, self._count_lines(self.path, st.size), _bom(head))
         self._skip_existing = False
-        self._cur = _Followed(self.path, identity_of(st), start.offset, head, st.st_size, st.st_mtime_ns)
+        self._cur = _Followed(self.path, st.ident, start.offset, head, st.size, st.mtime_ns)
         if self._announce_next:
             how = ""
             if start.offset:
                 lines = "?" if start.lines is None else str(start.lines)
                 how = f", skipping {start.offset} existing bytes ({lines} lines)"
-            out.append(Event("opened", f"following {self.path} ({st.st_size} bytes{how})"))
+            out.append(Event("opened", f"following {self.path} ({st.size} bytes{how})"))
         self._announce_next = True
         out.append(start)
         return True
 
-    def _read_current(self, st: os.stat_result, out: list[Action]) -> bool:
+    def _read_current(self, st: FileStat, out: list[Action]) -> bool:
         """Read what is new in the followed file; False when its first bytes no longer match."""
         cur = self._cur
         assert cur is not None
-        if st.st_size == cur.offset and st.st_mtime_ns == cur.mtime_ns:
+        if st.size == cur.offset and st.mtime_ns == cur.mtime_ns:
             return True
         if self._budget <= 0:
             self.behind = True
             return True
-        data: bytes | None = None
         try:
-            with _open_binary(self.path) as fh:
-                if not cur.head or fh.read(len(cur.head)) == cur.head:
-                    fh.seek(cur.offset)
-                    data = fh.read(self._budget)
+            data = self.fs.read(self.path, cur.offset, self._budget, head=cur.head)
         except FileNotFoundError:
             self.behind = True  # vanished between stat and open: the next poll sees why
             return True
@@ -348,12 +341,12 @@ class Tail:
             self._report(exc, out)
             return True
         if data is None:  # the first bytes changed: rewritten in place, or another file
-            self._lost_track(out, _stat(self.path)[0], rewritten=True)
+            self._lost_track(out, self._stat(self.path)[0], rewritten=True)
             return False
         self._reported.clear()
         self._accept(cur, data, out)
-        cur.size = st.st_size
-        cur.mtime_ns = st.st_mtime_ns
+        cur.size = st.size
+        cur.mtime_ns = st.mtime_ns
         return True
 
     def _accept(self, f: _Followed, data: bytes, out: list[Action]) -> None:
@@ -367,13 +360,13 @@ class Tail:
         if self._budget <= 0:
             self.behind = True
 
-    def _lost_track(self, out: list[Action], st: os.stat_result | None, *, rewritten: bool = False) -> None:
+    def _lost_track(self, out: list[Action], st: FileStat | None, *, rewritten: bool = False) -> None:
         """The path vanished, shrank, changed its first bytes or holds another file: why?"""
         cur = self._cur
         assert cur is not None
         self._cur = None
         name = os.path.basename(self.path)
-        moved = _find_renamed(self.path, cur)
+        moved = self._find_renamed(cur)
         if moved is not None:
             cur.path = moved
             self._drain = cur
@@ -386,12 +379,12 @@ class Tail:
             self._reported.add("missing")
             out.append(Event("deleted", f"{name} was deleted; waiting for it to be created again"))
             return
-        same = identity_of(st).same_file(cur.ident)
+        same = st.ident.same_file(cur.ident)
         if same is False:
             out.append(Event("deleted", f"{name} was replaced by a different file; reading the new one"))
             return
-        how = "rewritten from its start" if rewritten and st.st_size >= cur.offset else "truncated"
-        out.append(Event("truncated", f"{name} was {how} ({cur.offset} → {st.st_size} bytes); "
+        how = "rewritten from its start" if rewritten and st.size >= cur.offset else "truncated"
+        out.append(Event("truncated", f"{name} was {how} ({cur.offset} → {st.size} bytes); "
                                       "reading it again from the start"))
         self._announce_next = False
 
@@ -399,10 +392,10 @@ class Tail:
         """Read the rotated file's remainder; finish once the writer has moved to the new file."""
         old = self._drain
         assert old is not None
-        st, _ = _stat(old.path)
-        if st is None or identity_of(st).same_file(old.ident) is False:
-            moved = _find_renamed(self.path, old)
-            st = _stat(moved)[0] if moved is not None else None
+        st, _ = self._stat(old.path)
+        if st is None or st.ident.same_file(old.ident) is False:
+            moved = self._find_renamed(old)
+            st = self._stat(moved)[0] if moved is not None else None
             if moved is None or st is None:
                 self._drain = None
                 out.append(Flush())
@@ -410,11 +403,9 @@ class Tail:
                                           f"(from byte {old.offset}) could be read"))
                 return
             old.path = moved
-        if st.st_size > old.offset:
+        if st.size > old.offset:
             try:
-                with _open_binary(old.path) as fh:
-                    fh.seek(old.offset)
-                    data = fh.read(self._budget)
+                data = self.fs.read(old.path, old.offset, self._budget) or b""
             except OSError as exc:
                 self._drain = None
                 out.append(Flush())
@@ -428,6 +419,61 @@ class Tail:
             self._drain = None
             out.append(Flush())
 
+    # ------------------------------------------------------------------ rotation and counting
+
+    def _find_renamed(self, f: _Followed) -> str | None:
+        """The sibling of :attr:`path` (same base name: ``.lo_``, dated) that is the file ``f`` was."""
+        folder = os.path.dirname(self.path) or "."
+        own = os.path.normcase(os.path.basename(self.path))
+        want = base_name(self.path)
+        try:
+            names = sorted(self.fs.listdir(folder))
+        except OSError:
+            return None
+        for name in names:
+            if os.path.normcase(name) == own or base_name(name) != want:
+                continue
+            candidate = os.path.join(folder, name)
+            st, _ = self._stat(candidate)
+            if st is None or not st.regular or st.size < f.offset:
+                continue
+            same = st.ident.same_file(f.ident)
+            if same is False:
+                continue
+            # Without an inode the first bytes decide; with one they guard against inode reuse.
+            if (same is None or f.head) and not self._head_matches(candidate, f.head):
+                continue
+            return candidate
+        return None
+
+    def _head_matches(self, path: str, head: bytes) -> bool:
+        if not head:
+            return False  # nothing read yet: content cannot tell two files apart
+        try:
+            return self.fs.read(path, 0, len(head)) == head
+        except OSError:
+            return False
+
+    def _count_lines(self, path: str, end: int, chunk: int = 1 << 20) -> int | None:
+        """Line breaks in the first ``end`` bytes (for line numbers after ``from_end``); None if huge.
+
+        Counted in bounded slices, each its own read, like every other read here.
+        """
+        if end > LINE_COUNT_LIMIT:
+            return None
+        count = 0
+        pos = 0
+        while pos < end:
+            try:
+                data = self.fs.read(path, pos, min(chunk, end - pos))
+            except OSError:
+                return None
+            if not data:
+                break
+            count += data.count(b"\n")
+            pos += len(data)
+        return count
+
     # ------------------------------------------------------------------ errors
 
     def _report(self, exc: OSError, out: list[Action]) -> None:
@@ -439,62 +485,3 @@ class Tail:
             return
         self._reported.add(key)
         out.append(Event("error", f"{self.path}: {text}"))
-
-
-def _find_renamed(path: str, f: _Followed) -> str | None:
-    """The sibling of ``path`` (same base name: ``.lo_``, dated) that is the file ``f`` was."""
-    folder = os.path.dirname(path) or "."
-    own = os.path.normcase(os.path.basename(path))
-    want = base_name(path)
-    try:
-        names = sorted(os.listdir(folder))
-    except OSError:
-        return None
-    for name in names:
-        if os.path.normcase(name) == own or base_name(name) != want:
-            continue
-        candidate = os.path.join(folder, name)
-        st, _ = _stat(candidate)
-        if st is None or not stat_mod.S_ISREG(st.st_mode) or st.st_size < f.offset:
-            continue
-        same = identity_of(st).same_file(f.ident)
-        if same is False:
-            continue
-        # Without an inode the first bytes decide; with one they guard against inode reuse.
-        if (same is None or f.head) and not _head_matches(candidate, f.head):
-            continue
-        return candidate
-    return None
-
-
-def _head_matches(path: str, head: bytes) -> bool:
-    if not head:
-        return False  # nothing read yet: content cannot tell two files apart
-    try:
-        with _open_binary(path) as fh:
-            return fh.read(len(head)) == head
-    except OSError:
-        return False
-
-
-def _count_lines(path: str, end: int, chunk: int = 1 << 20) -> int | None:
-    """Line breaks in the first ``end`` bytes (for line numbers after ``from_end``); None if huge.
-
-    Counted in bounded slices, each its own open/read/close, like every other read here.
-    """
-    if end > LINE_COUNT_LIMIT:
-        return None
-    count = 0
-    pos = 0
-    while pos < end:
-        try:
-            with _open_binary(path) as fh:
-                fh.seek(pos)
-                data = fh.read(min(chunk, end - pos))
-        except OSError:
-            return None
-        if not data:
-            break
-        count += data.count(b"\n")
-        pos += len(data)
-    return count

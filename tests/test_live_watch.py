@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import sumtrace.parsers.tail as tail_mod
+import sumtrace.live.tailio as tailio
 from tests.livekit import Harness, append, cm, records
 
 
@@ -170,14 +170,14 @@ async def test_permission_error_reported_once_and_others_continue(tmp_path: Path
     other.write_bytes(odata[:90])
     os.chmod(locked, 0)
     if os.access(locked, os.R_OK):  # running as root: chmod does not stop us, simulate it
-        real_open = tail_mod._open_binary
+        real_open = tailio._open_binary
 
         def deny(path: str):  # type: ignore[no-untyped-def]
             if os.path.abspath(path) == str(locked):
                 raise PermissionError(13, "Permission denied", path)
             return real_open(path)
 
-        monkeypatch.setattr(tail_mod, "_open_binary", deny)
+        monkeypatch.setattr(tailio, "_open_binary", deny)
     try:
         async with Harness([tmp_path]) as h:
             append(other, odata[90:])
@@ -341,7 +341,7 @@ async def test_a_file_whose_reads_hang_does_not_hold_up_the_others(tmp_path: Pat
     fast.write_bytes(b"")
     smsgs, sdata = records("slow", 0, 2)
     fmsgs, fdata = records("fast", 0, 3)
-    real_open = tail_mod._open_binary
+    real_open = tailio._open_binary
 
     def sluggish(path: str):  # type: ignore[no-untyped-def]
         if os.path.abspath(path) == str(slow):
@@ -351,7 +351,7 @@ async def test_a_file_whose_reads_hang_does_not_hold_up_the_others(tmp_path: Pat
         return real_open(path)
 
     async with Harness([tmp_path]) as h:
-        monkeypatch.setattr(tail_mod, "_open_binary", sluggish)
+        monkeypatch.setattr(tailio, "_open_binary", sluggish)
         append(slow, sdata)
         await asyncio.sleep(0.05)
         loop = asyncio.get_running_loop()

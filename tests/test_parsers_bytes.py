@@ -121,7 +121,7 @@ def test_partial_record_held_until_flush() -> None:
 
 
 def test_pure_core_does_not_import_ui_stack() -> None:
-    code = ("import sys, sumtrace.parsers.stream, sumtrace.parsers.files, sumtrace.parsers.merge, sumtrace.flows.tracker, sumtrace.flows.report, sumtrace.flows.errorcodes;"
+    code = ("import sys, sumtrace.parsers.stream, sumtrace.parsers.files, sumtrace.parsers.merge, sumtrace.parsers.tail, sumtrace.flows.tracker, sumtrace.flows.report, sumtrace.flows.errorcodes;"
             "bad = [m for m in ('textual', 'rich', 'asyncio', 'aiofiles', 'watchdog') if m in sys.modules];"
             "print(bad); raise SystemExit(1 if bad else 0)")
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)

@@ -1,20 +1,41 @@
-"""parsers.tail: the pure state machine, driven by hand and by hypothesis over real files."""
+"""parsers.tail: the pure state machine, driven by hand and by hypothesis over real files.
+
+The tail is given the real file system (:class:`sumtrace.live.tailio.LocalFiles`), so these tests
+cover the decisions and the I/O shell together, on real renames, truncations and replacements.
+"""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sumtrace.parsers.tail as tail_mod
+import sumtrace.live.tailio as tailio
 from sumtrace.parsers.entry import Entry
 from sumtrace.parsers.stream import RecordParser
-from sumtrace.parsers.tail import HEAD_SIZE, Action, Data, Event, Flush, Start, Tail, fingerprint
+from sumtrace.parsers.tail import (
+    HEAD_SIZE,
+    Action,
+    Data,
+    Event,
+    FileIdentity,
+    FileStat,
+    Flush,
+    Start,
+    Tail,
+    fingerprint,
+)
 from tests.livekit import append, cm, records
+
+
+def follow(path: str, *, known: os.stat_result | None = None, **options: Any) -> Tail:
+    """A tail on the real file system, wired as :mod:`sumtrace.live.watcher` wires it."""
+    return Tail(path, tailio.LocalFiles(), known=tailio.file_stat(known) if known is not None else None, **options)
 
 
 class Consumer:
@@ -71,7 +92,7 @@ class Consumer:
 
 def test_appends_and_a_missing_file_reported_once(tmp_path: Path) -> None:
     log = tmp_path / "ScanAgent.log"
-    t = Tail(str(log))
+    t = follow(str(log))
     c = Consumer(str(log))
     c.drain(t)
     c.drain(t)
@@ -91,7 +112,7 @@ def test_rotation_drains_remainder_then_new_file(tmp_path: Path) -> None:
     log, old = tmp_path / "ScanAgent.log", tmp_path / "ScanAgent.lo_"
     msgs, data = records("r", 0, 6)
     log.write_bytes(data[:300])
-    t, c = Tail(str(log)), Consumer(str(log))
+    t, c = follow(str(log)), Consumer(str(log))
     c.drain(t)
     os.rename(log, old)
     c.drain(t)  # path missing: the .lo_ is found and followed for its last flush
@@ -113,7 +134,7 @@ def test_record_split_across_rotation_is_flushed_not_dropped(tmp_path: Path) -> 
     log = tmp_path / "ScanAgent.log"
     msgs, data = records("s", 0, 2)
     log.write_bytes(data + cm("cut in two")[:40])  # the writer died mid-record, then rotated
-    t, c = Tail(str(log)), Consumer(str(log))
+    t, c = follow(str(log)), Consumer(str(log))
     c.drain(t)
     os.rename(log, tmp_path / "ScanAgent.lo_")
     log.write_bytes(cm("fresh"))
@@ -129,7 +150,7 @@ def test_truncated_and_rewritten_past_the_old_offset(tmp_path: Path) -> None:
     first, f_data = records("first", 0, 2)
     second, s_data = records("second-longer-content", 0, 5)
     log.write_bytes(f_data)
-    t, c = Tail(str(log)), Consumer(str(log))
+    t, c = follow(str(log)), Consumer(str(log))
     c.drain(t)
     with open(log, "r+b") as fh:  # same inode, new content longer than what we had read
         fh.truncate(0)
@@ -145,7 +166,7 @@ def test_replaced_by_a_different_file(tmp_path: Path) -> None:
     first, f_data = records("first", 0, 3)
     other, o_data = records("other", 0, 4)
     log.write_bytes(f_data)
-    t, c = Tail(str(log)), Consumer(str(log))
+    t, c = follow(str(log)), Consumer(str(log))
     c.drain(t)
     staged = tmp_path / "staged.tmp"
     staged.write_bytes(o_data)
@@ -159,12 +180,12 @@ def test_replaced_by_a_different_file(tmp_path: Path) -> None:
 
 def test_rotation_found_by_fingerprint_without_inodes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Where st_ino is 0 (some shares), the first bytes identify the renamed file."""
-    real = tail_mod.identity_of
-    monkeypatch.setattr(tail_mod, "identity_of", lambda st: tail_mod.FileIdentity(0, 0, None))
+    real = tailio.identity_of
+    monkeypatch.setattr(tailio, "identity_of", lambda st: FileIdentity(0, 0, None))
     log = tmp_path / "ScanAgent.log"
     msgs, data = records("fp", 0, 12)
     log.write_bytes(data[:HEAD_SIZE + 100])
-    t, c = Tail(str(log)), Consumer(str(log))
+    t, c = follow(str(log)), Consumer(str(log))
     c.drain(t)
     assert t.fingerprint == fingerprint(data[:HEAD_SIZE])
     append(log, data[HEAD_SIZE + 100:])
@@ -175,14 +196,14 @@ def test_rotation_found_by_fingerprint_without_inodes(tmp_path: Path, monkeypatc
     c.finish()
     assert c.messages == msgs + new_msgs
     assert c.changes == ["opened", "rotated"]
-    assert real is not tail_mod.identity_of
+    assert real is not tailio.identity_of
 
 
 def test_bounded_reads_hand_over_slices(tmp_path: Path) -> None:
     log = tmp_path / "ScanAgent.log"
     msgs, data = records("b", 0, 40)
     log.write_bytes(data)
-    t, c = Tail(str(log), read_limit=500), Consumer(str(log))
+    t, c = follow(str(log), read_limit=500), Consumer(str(log))
     polls = 0
     c.apply(t.poll())
     while t.behind:
@@ -197,7 +218,7 @@ def test_from_end_places_the_stream(tmp_path: Path) -> None:
     log = tmp_path / "ReportingEvents.log"
     text = "line one\r\nline two\r\n"
     log.write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
-    t, c = Tail(str(log), from_end=True), Consumer(str(log))
+    t, c = follow(str(log), from_end=True), Consumer(str(log))
     actions = t.poll()
     start = next(a for a in actions if isinstance(a, Start))
     assert start.offset == log.stat().st_size and start.lines == 2 and start.prefix == b"\xff\xfe"
@@ -213,18 +234,18 @@ def test_permission_error_once_then_recovers(tmp_path: Path, monkeypatch: pytest
     log = tmp_path / "ScanAgent.log"
     msgs, data = records("p", 0, 3)
     log.write_bytes(data)
-    real = tail_mod._open_binary
+    real = tailio._open_binary
 
     def deny(path: str):  # type: ignore[no-untyped-def]
         raise PermissionError(13, "Permission denied", path)
 
-    monkeypatch.setattr(tail_mod, "_open_binary", deny)
-    t, c = Tail(str(log)), Consumer(str(log))
+    monkeypatch.setattr(tailio, "_open_binary", deny)
+    t, c = follow(str(log)), Consumer(str(log))
     for _ in range(3):
         append(log, b"")
         c.drain(t)
     assert c.changes == ["opened", "error"] and "permission denied" in c.events[1].detail
-    monkeypatch.setattr(tail_mod, "_open_binary", real)
+    monkeypatch.setattr(tailio, "_open_binary", real)
     c.drain(t)
     c.finish()
     assert c.messages == msgs
@@ -233,7 +254,7 @@ def test_permission_error_once_then_recovers(tmp_path: Path, monkeypatch: pytest
 def test_non_regular_path(tmp_path: Path) -> None:
     d = tmp_path / "ScanAgent.log"
     d.mkdir()
-    t = Tail(str(d))
+    t = follow(str(d))
     assert [a.change for a in t.poll() if isinstance(a, Event)] == ["error"]
     assert t.poll() == []
 
@@ -265,7 +286,7 @@ def test_any_appends_and_one_rotation_yield_exactly_the_records(
     with tempfile.TemporaryDirectory() as tmp:
         log = os.path.join(tmp, "ScanAgent.log")
         rolled = os.path.join(tmp, "ScanAgent-20260120-101500.log" if dated else "ScanAgent.lo_")
-        t, c = Tail(log, read_limit=limit), Consumer(log)
+        t, c = follow(log, read_limit=limit), Consumer(log)
         target = log
         seen = False  # the tail must have looked at X.log once before it is rotated away
         for i, chunk in enumerate(chunks):
@@ -309,7 +330,7 @@ def test_rotation_between_discovery_and_first_poll(tmp_path: Path) -> None:
     log = tmp_path / "ScanAgent.log"
     msgs, data = records("k", 0, 4)
     log.write_bytes(data)
-    t, c = Tail(str(log), known=log.stat()), Consumer(str(log))
+    t, c = follow(str(log), known=log.stat()), Consumer(str(log))
     os.rename(log, tmp_path / "ScanAgent.lo_")  # rotated before we ever read it
     new_msgs, new_data = records("k2", 4, 6)
     log.write_bytes(new_data)
@@ -317,3 +338,57 @@ def test_rotation_between_discovery_and_first_poll(tmp_path: Path) -> None:
     c.finish()
     assert c.messages == msgs + new_msgs
     assert c.changes == ["opened", "rotated"]
+
+
+# --------------------------------------------------------------------------- the interface alone
+
+
+class MemoryFiles:
+    """An in-memory :class:`~sumtrace.parsers.tail.FileSystem`: paths that exist nowhere on disk.
+
+    It proves the tail does all its I/O through the interface it is given, and lets a test set
+    up what no local disk shows: here a share without inode numbers (``ino`` 0).
+    """
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.calls: list[str] = []
+
+    def _data(self, path: str) -> bytes:
+        if path not in self.files:
+            raise FileNotFoundError(2, "No such file or directory", path)
+        return self.files[path]
+
+    def stat(self, path: str) -> FileStat:
+        self.calls.append("stat")
+        data = self._data(path)
+        return FileStat(True, len(data), hash(data), FileIdentity(0, 0, None))  # new content, new mtime
+
+    def read(self, path: str, offset: int, size: int, head: bytes = b"") -> bytes | None:
+        self.calls.append("read")
+        data = self._data(path)
+        if head and data[:len(head)] != head:
+            return None
+        return data[offset:offset + size]
+
+    def listdir(self, folder: str) -> list[str]:
+        self.calls.append("listdir")
+        return [p.rsplit("/", 1)[1] for p in self.files if p.rsplit("/", 1)[0] == folder]
+
+
+def test_the_tail_does_its_io_through_the_file_system_it_is_given() -> None:
+    fs = MemoryFiles()
+    log, old = "/nowhere/ScanAgent.log", "/nowhere/ScanAgent.lo_"
+    msgs, data = records("mem", 0, 14)
+    assert len(data) > HEAD_SIZE + 200  # the fingerprint alone identifies the renamed file
+    fs.files[log] = data[:HEAD_SIZE + 100]
+    t, c = Tail(log, fs), Consumer(log)
+    c.drain(t)
+    fs.files[old] = fs.files.pop(log) + data[HEAD_SIZE + 100:]  # renamed, then its last flush
+    new_msgs, new_data = records("mem-new", 14, 16)
+    fs.files[log] = new_data
+    c.drain(t)
+    c.finish()
+    assert c.messages == msgs + new_msgs
+    assert c.changes == ["opened", "rotated"]
+    assert {"stat", "read", "listdir"} <= set(fs.calls)
