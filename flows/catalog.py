@@ -3,7 +3,10 @@
 Keys are stable: JSON consumers, the README and the TUI refer to them. ``expected`` is how long a
 step may take after the previous one before it is called stalled; the numbers come from the
 seed documents (the 2-minute Group Policy wait plus 30 s for WUA, the 15-minute state message
-cycle, hourly SUM summarization) with a margin for busy machines.
+cycle, hourly SUM summarization) with a margin for busy machines. Each step also carries what the tracker needs to know about it
+(the hint shown when it stalls, the scan restart rule, the IDs that join it across machines), so a
+new flow kind is its steps here, its rules in :mod:`sumtrace.flows.classify` and one module in
+:mod:`sumtrace.flows.kinds`.
 """
 
 from __future__ import annotations
@@ -11,78 +14,79 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sumtrace.flows.model import StepSpec
+from sumtrace.flows.vocab import FlowKind
 
 M = timedelta(minutes=1)
 
 SCAN_STEPS: tuple[StepSpec, ...] = (
     StepSpec("policy", "UpdateSource policy", "client", ("scanagent",), 5 * M,
-             "ScanAgent has the UpdateSource policy and its content version"),
+             "ScanAgent has the UpdateSource policy and its content version", stall_hint="no_policy", restart_at=1),
     StepSpec("location_request", "WSUS location request", "client", ("scanagent", "locationservices"), 2 * M,
-             "ScanJob asks Location Services; LocationServices persists and sends the WSUSLocationRequest"),
+             "ScanJob asks Location Services; LocationServices persists and sends the WSUSLocationRequest", stall_hint="location_request", restart_at=5),
     StepSpec("mp_send", "Request sent to MP", "client", ("ccmmessaging",), 2 * M,
-             "CcmMessaging sends the message to mp_locationmanager"),
+             "CcmMessaging sends the message to mp_locationmanager", stall_hint="mp_send"),
     StepSpec("mp_lookup", "MP looks up WSUS", "mp", ("mp_location",), 5 * M,
-             "MP_Location.log: request body, MP_GetWSUSServerLocations, reply body"),
+             "MP_Location.log: request body, MP_GetWSUSServerLocations, reply body", stall_hint="location_timeout", joins=('update_source', 'content_version', 'client_ip')),
     StepSpec("mp_reply", "MP reply received", "client", ("ccmmessaging",), 5 * M,
-             "CcmMessaging: the reply is delivered to LS_ReplyLocations"),
+             "CcmMessaging: the reply is delivered to LS_ReplyLocations", stall_hint="location_timeout"),
     StepSpec("locations", "WSUS locations", "client", ("locationservices", "scanagent"), 2 * M,
-             "LocationServices parses the reply and calls back; ScanAgent OnLocationUpdate"),
+             "LocationServices parses the reply and calls back; ScanAgent OnLocationUpdate", stall_hint="location_timeout"),
     StepSpec("update_source", "Update source set", "client", ("scanagent", "wuahandler", "windowsupdate"), 3 * M,
-             "WUAHandler adds the source, sets the managed server policy and waits up to 2 min for Group Policy"),
+             "WUAHandler adds the source, sets the managed server policy and waits up to 2 min for Group Policy", stall_hint="gp_timeout", restart_at=8),
     StepSpec("scan_request", "Scan requested", "client", ("scanagent", "wuahandler"), 2 * M,
-             "UpdateSource state message, scan requested, WUAHandler search criteria and async search started"),
+             "UpdateSource state message, scan requested, WUAHandler search criteria and async search started", stall_hint="no_wuahandler", restart_at=9),
     StepSpec("wua_search", "WUA searches WSUS", "client", ("windowsupdate",), 30 * M,
-             "WindowsUpdate.log: search start, WSUS server URL, updates found, end"),
+             "WindowsUpdate.log: search start, WSUS server URL, updates found, end", stall_hint="search_stalled", restart_at=10),
     StepSpec("search_complete", "Search completed", "client", ("wuahandler",), 30 * M,
-             "WUAHandler: async search completed"),
+             "WUAHandler: async search completed", stall_hint="search_stalled"),
     StepSpec("results", "Scan results", "client", ("wuahandler", "scanagent"), 5 * M,
-             "Superseded updates pruned, Update (Installed|Missing) lines, scan completed"),
+             "Superseded updates pruned, Update (Installed|Missing) lines, scan completed", stall_hint="scan_failed"),
     StepSpec("update_states", "Update states recorded", "client", ("updatesstore", "statemessage"), 5 * M,
-             "UpdatesStore statuses and StateMessage TopicType 500 records"),
+             "UpdatesStore statuses and StateMessage TopicType 500 records", stall_hint="scan_failed"),
     StepSpec("state_upload", "State messages sent", "client", ("statemessage", "ccmmessaging"), 20 * M,
-             "StateMessage body forwarded; CcmMessaging posts to mp_relayendpoint (15-minute cycle)"),
+             "StateMessage body forwarded; CcmMessaging posts to mp_relayendpoint (15-minute cycle)", stall_hint="state_not_forwarded"),
     StepSpec("mp_relay", "MP relays to site", "mp", ("mp_relay", "mpfdm", "iis"), 10 * M,
-             "IIS CCM_POST, MP_Relay writes the SMX, MPFDM moves it to the site server"),
+             "IIS CCM_POST, MP_Relay writes the SMX, MPFDM moves it to the site server", stall_hint="relay", joins=('state_topic', 'serial', 'netbios', 'time')),
     StepSpec("state_processing", "StateSys processes", "server", ("statesys",), 15 * M,
-             "StateSys loads the SMX files: records, invalid records, bad files"),
+             "StateSys loads the SMX files: records, invalid records, bad files", stall_hint="state_processing", joins=('smx_file', 'time')),
     StepSpec("summarization", "SUM summarization", "server", ("statesys",), 75 * M,
-             "StateSys runs the SUM summarization tasks (hourly by default)"),
+             "StateSys runs the SUM summarization tasks (hourly by default)", stall_hint="summarization", joins=('time',)),
 )
 
 POLICY_STEPS: tuple[StepSpec, ...] = (
     StepSpec("sync", "SUP sync sets content version", "server", ("wsyncmgr",), 0 * M,
-             "WSyncMgr sets the UpdateSource content version after a sync"),
+             "WSyncMgr sets the UpdateSource content version after a sync", stall_hint="wsus_sync"),
     StepSpec("scan_tool_notification", "SMSDBMON drops .STN", "server", ("smsdbmon",), 5 * M,
-             "SMSDBMON drops {UpdateSource}.STN into policypv.box"),
+             "SMSDBMON drops {UpdateSource}.STN into policypv.box", stall_hint="policy_chain", joins=('update_source',)),
     StepSpec("policy_provider", "Policy Provider updates policy", "server", ("policypv",), 10 * M,
-             "PolicyPv finds the .STN and updates the UpdateSource policy"),
+             "PolicyPv finds the .STN and updates the UpdateSource policy", stall_hint="policy_chain", joins=('update_source',)),
     StepSpec("policy_download", "Client downloads policy", "client", ("policyagent",), 24 * 60 * M,
-             "PolicyAgent downloads and compiles the UpdateSource policy (next policy cycle)"),
+             "PolicyAgent downloads and compiles the UpdateSource policy (next policy cycle)", stall_hint="policy_chain", joins=('time',)),
     StepSpec("policy_apply", "Client applies policy", "client", ("policyevaluator",), 5 * M,
-             "PolicyEvaluator updates and applies the policy"),
+             "PolicyEvaluator updates and applies the policy", stall_hint="policy_chain", joins=('time',)),
     StepSpec("scan_agent_notified", "ScanAgent notified", "client", ("scanagent",), 5 * M,
-             "ScanAgent OnPolicyChange"),
+             "ScanAgent OnPolicyChange", stall_hint="policy_chain"),
 )
 
 WSUS_SYNC_STEPS: tuple[StepSpec, ...] = (
     StepSpec("start", "Sync started", "server", ("wsyncmgr", "softwaredistribution"), 0 * M,
-             "A scheduled or manual synchronization starts (WSyncMgr, SoftwareDistribution.log 381/382)"),
+             "A scheduled or manual synchronization starts (WSyncMgr, SoftwareDistribution.log 381/382)", stall_hint="wsus_sync"),
     StepSpec("connect", "WSUS syncs with upstream", "server", ("wsyncmgr", "softwaredistribution"), 30 * M,
-             "WSUS connects to Microsoft Update (or its upstream) through WinHTTP"),
+             "WSUS connects to Microsoft Update (or its upstream) through WinHTTP", stall_hint="wsus_sync"),
     StepSpec("complete", "Sync completed", "server", ("wsyncmgr", "softwaredistribution"), 120 * M,
-             "Products, classifications and metadata received; WSyncMgr sets the content version"),
+             "Products, classifications and metadata received; WSyncMgr sets the content version", stall_hint="wsus_sync"),
 )
 
-STEPS_BY_KIND: dict[str, tuple[StepSpec, ...]] = {
+STEPS_BY_KIND: dict[FlowKind, tuple[StepSpec, ...]] = {
     "scan": SCAN_STEPS,
     "policy": POLICY_STEPS,
     "wsus_sync": WSUS_SYNC_STEPS,
 }
 
-STEP_INDEX: dict[str, dict[str, int]] = {
+STEP_INDEX: dict[FlowKind, dict[str, int]] = {
     kind: {s.key: i for i, s in enumerate(specs)} for kind, specs in STEPS_BY_KIND.items()
 }
 
 
-def spec(kind: str, key: str) -> StepSpec:
+def spec(kind: FlowKind, key: str) -> StepSpec:
     return STEPS_BY_KIND[kind][STEP_INDEX[kind][key]]

@@ -11,11 +11,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sumtrace.flows.errorcodes import ErrorInfo
+from sumtrace.flows.vocab import (
+    FLOW_KINDS,
+    FLOW_STATUSES,
+    STEP_STATUSES,
+    FlowEventStatus,
+    FlowKind,
+    FlowStatus,
+    RemovedWhy,
+    Role,
+    StepStatus,
+)
 from sumtrace.parsers.entry import Entry, iso_utc
 
-STEP_STATUSES = ("ok", "warning", "failed", "running", "stalled", "pending", "unobserved")
-FLOW_STATUSES = ("ok", "failed", "stalled", "running", "incomplete")
-FLOW_KINDS = ("scan", "policy", "wsus_sync")
+__all__ = ["FLOW_KINDS", "FLOW_STATUSES", "STEP_STATUSES", "StepSpec", "Step", "Flow", "UpdateRow", "StepEvent",
+           "FlowEvent", "Event", "error_json"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,21 +35,28 @@ class StepSpec:
     ``expected`` is how long after the previous step this step may take before a running or
     awaited step counts as stalled (drawn from the seeds: the 2-minute Group Policy wait, the
     15-minute state message cycle, ...). ``role`` is the machine whose logs show it.
+    ``stall_hint`` names the :mod:`sumtrace.flows.diagnose` hint shown when the step stalls;
+    ``restart_at`` (scan steps) is the step index a scan must already have reached for a record
+    of this step to start a new scan instead of joining the current one; ``joins`` names the IDs
+    that tie this step's records to the flow when they come from another machine.
     """
 
     key: str
     title: str
-    role: str
+    role: Role
     logs: tuple[str, ...]
     expected: timedelta
     description: str
+    stall_hint: str = "scan_failed"
+    restart_at: int | None = None
+    joins: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
 class Step:
     key: str
     title: str
-    status: str = "pending"
+    status: StepStatus = "pending"
     at: datetime | None = None
     ended: datetime | None = None
     detail: str = ""
@@ -78,16 +95,25 @@ class Step:
 
 @dataclass(slots=True)
 class Flow:
-    kind: str
+    """One scan, policy delivery or WSUS sync.
+
+    ``id`` is assigned once, from the flow's first anchoring record (its host and that record's
+    UTC time), and never changes; ``host`` is the host as the logs were given (folder or bundle),
+    also fixed. ``host_name`` is the machine's own name once the logs say it (the NetBIOS name in
+    a state message), a field that may appear later and is never part of the identity.
+    """
+
+    kind: FlowKind
     host: str
     id: str
-    status: str = "running"
+    status: FlowStatus = "running"
     started: datetime | None = None
     ended: datetime | None = None
     ids: dict[str, Any] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
     links: list[str] = field(default_factory=list)
     label: str = ""
+    host_name: str | None = None
 
     def step(self, key: str) -> Step:
         for s in self.steps:
@@ -116,6 +142,7 @@ class Flow:
         return {
             "kind": self.kind,
             "host": self.host,
+            "host_name": self.host_name,
             "id": self.id,
             "status": self.status,
             "started": iso_utc(self.started),
@@ -165,11 +192,11 @@ def error_json(err: ErrorInfo | None) -> dict[str, Any] | None:
 class StepEvent:
     """A step changed status (or its error/detail changed): what ``watch --jsonl`` prints."""
 
-    kind: str
+    kind: FlowKind
     host: str
     flow: str
     key: str
-    status: str
+    status: StepStatus
     at: datetime | None
     detail: str
     error: ErrorInfo | None
@@ -192,27 +219,41 @@ class StepEvent:
 
 @dataclass(frozen=True, slots=True)
 class FlowEvent:
-    """A flow appeared or changed status."""
+    """A flow appeared, changed status, or is gone.
 
-    kind: str
+    ``status == "removed"`` withdraws a flow announced earlier: ``why`` says whether it was
+    merged into another flow (``into`` names it), superseded by a later one (``into`` names it),
+    or dropped (its records left the retention window). A consumer that applies every event holds
+    exactly the flows of the final report.
+    """
+
+    kind: FlowKind
     host: str
     flow: str
-    status: str
+    status: FlowEventStatus
     started: datetime | None
     ended: datetime | None
     current: str | None
+    host_name: str | None = None
+    into: str | None = None
+    why: RemovedWhy | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "event": "flow",
             "kind": self.kind,
             "host": self.host,
+            "host_name": self.host_name,
             "flow": self.flow,
             "status": self.status,
             "started": iso_utc(self.started),
             "ended": iso_utc(self.ended),
             "current": self.current,
         }
+        if self.status == "removed":
+            out["into"] = self.into
+            out["why"] = self.why
+        return out
 
 
 Event = StepEvent | FlowEvent

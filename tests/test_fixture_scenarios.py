@@ -27,8 +27,9 @@ def analyse(name: str) -> tuple[dict[str, Any], list[Flow], Any]:
 def the_scan(expected: dict[str, Any], flows: list[Flow]) -> Flow:
     host = expected["client_host"] or "client"
     job = expected["scan"]["scan_job"].strip("{}").upper()
-    scans = [f for f in flows if f.kind == "scan" and f.host == host and f.ids.get("scan_job") == job]
-    assert len(scans) == 1, [(f.host, f.id, f.status) for f in flows if f.kind == "scan"]
+    # The machine's NetBIOS name is a field learnt from its state messages; the host key is the folder.
+    scans = [f for f in flows if f.kind == "scan" and (f.host_name or f.host) == host and f.ids.get("scan_job") == job]
+    assert len(scans) == 1, [(f.host, f.host_name, f.id, f.status) for f in flows if f.kind == "scan"]
     return scans[0]
 
 
@@ -59,8 +60,8 @@ def test_scenario_scan(name: str) -> None:
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_scenario_updates(name: str) -> None:
-    expected, _, tracker = analyse(name)
-    host = expected["client_host"] or "client"
+    expected, flows, tracker = analyse(name)
+    host = the_scan(expected, flows).host
     rows = {u.update_id: u for u in tracker.updates if u.host == host}
     for want in expected["scan"]["updates"]:
         row = rows.get(want["update_id"])

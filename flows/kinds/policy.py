@@ -1,0 +1,186 @@
+"""The policy flow: a new UpdateSource content version travelling from the site to a client.
+
+WSyncMgr sets the content version after a sync, SMSDBMON drops the .STN, PolicyPv updates the
+UpdateSource policy; the client's PolicyAgent downloads it, PolicyEvaluator applies it, and
+ScanAgent is notified. One flow per notification cluster on a client (records within a minute),
+with the policy download and apply records of the 30 minutes before it, and the site-side chain
+of the last content version set before it. Site logs without any client give one flow per
+content version (host ``site``).
+
+Client records are tied to the UpdateSource by time (``joined_by: "time"``), because client logs
+do not say which policy ID is the UpdateSource policy; site records by UpdateSource ID. A flow's
+id is ``policy:<host>:<UTC time of its ScanAgent notification>`` (or of the content version for a
+site flow).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+
+from sumtrace.flows import diagnose
+from sumtrace.flows.catalog import POLICY_STEPS
+from sumtrace.flows.classify import Fact
+from sumtrace.flows.judge import settle
+from sumtrace.flows.kinds.base import Change, FlowKindModule, Removal, Stitched, add_to
+from sumtrace.flows.kinds.scan import flow_id
+from sumtrace.flows.model import Flow, Step, UpdateRow
+from sumtrace.flows.steps import fill
+from sumtrace.flows.stitch import FactLog, Loaded, SortedFacts, TimeIndex, gap_runs
+from sumtrace.flows.vocab import FlowKind
+
+_MIN = timedelta(minutes=1)
+_BEFORE = timedelta(minutes=30)
+_SITE_CHAIN = timedelta(minutes=30)
+
+
+class PolicyKind:
+    """UpdateSource policy deliveries, re-stitched per client when its records or the site's change."""
+
+    kind: FlowKind = "policy"
+
+    def __init__(self) -> None:
+        self.logs: dict[str, FactLog] = {}
+        self._stitched: dict[str, Stitched] = {}
+        self._by_host: dict[str, list[str]] = {}
+        self._loaded_version = -1
+
+    def route(self, f: Fact) -> str | None:
+        if f.flow != "policy":
+            return None
+        return f"client:{f.host}" if f.role == "client" else f"server:{f.host}"
+
+    def add(self, part: str, facts: list[Fact]) -> None:
+        add_to(self.logs, part, facts)
+
+    def current(self) -> Mapping[str, Stitched]:
+        return self._stitched
+
+    def updates(self) -> list[UpdateRow]:
+        return []
+
+    def stitch(self, loaded: Loaded, kinds: Mapping[FlowKind, FlowKindModule]) -> Change:
+        change = Change()
+        dirty_hosts = {part.partition(":")[2] for part, log in self.logs.items()
+                       if part.startswith("client:") and log.dirty}
+        server_dirty = any(log.dirty for part, log in self.logs.items() if part.startswith("server:"))
+        for log in self.logs.values():
+            log.take_dirty()
+        scans = kinds.get("scan")
+        scan_hosts: set[str] = set(getattr(scans, "changed_hosts", set()))
+        everything = server_dirty or loaded.version != self._loaded_version
+        self._loaded_version = loaded.version
+        clients = {part.partition(":")[2]: log for part, log in self.logs.items() if part.startswith("client:")}
+        redo = set(clients) if everything else (dirty_hosts | (scan_hosts & set(clients)))
+        if not clients and (everything or "site" not in self._by_host):
+            redo = {"site"}
+        if not redo:
+            return change
+        server = SortedFacts.merged(log for part, log in sorted(self.logs.items()) if part.startswith("server:"))
+        syncs: dict[str | None, TimeIndex[Fact]] = {}
+        all_syncs = [f for f in server.facts if f.name == "ws_content_version"]
+        syncs[None] = TimeIndex((f.utc, f) for f in all_syncs)
+        for f in all_syncs:
+            src = f.ids.get("update_source")
+            if src not in syncs:
+                syncs[src] = TimeIndex((g.utc, g) for g in all_syncs if g.ids.get("update_source") == src)
+        for host in sorted(redo):
+            if host == "site":
+                pieces = [(flow_id("policy", "site", s.utc), None, [], s) for s in all_syncs]
+            else:
+                pieces = self._deliveries(host, clients[host].facts, syncs)
+            ids: list[str] = []
+            for fid, hint, client, sync in pieces:
+                scan_flows = scans_of(scans, host) if hint else []
+                flow = describe_policy(fid, host, hint, client, sync, server, loaded, scan_flows)
+                sig = (tuple(f.key for f in client), sync.key if sync else None, tuple(flow.links), loaded.version)
+                ids.append(fid)
+                old = self._stitched.get(fid)
+                if old is not None and old.sig == sig:
+                    continue
+                st = Stitched(flow, True, sig)
+                self._stitched[fid] = st
+                change.changed[fid] = st
+            for fid in self._by_host.get(host, []):
+                if fid not in ids and fid in self._stitched:
+                    gone = self._stitched.pop(fid).flow
+                    into = next((i for i in ids if _covers(self._stitched[i].flow, gone)), None)
+                    change.removed.append(Removal(gone, "merged" if into else "dropped", into))
+            self._by_host[host] = ids
+        if clients and "site" in self._by_host:  # client logs arrived: site-only flows give way to them
+            for fid in self._by_host.pop("site"):
+                if fid in self._stitched:
+                    change.removed.append(Removal(self._stitched.pop(fid).flow, "superseded", None))
+        return change
+
+    def _deliveries(self, host: str, facts: Sequence[Fact], syncs: Mapping[str | None, TimeIndex[Fact]]
+                    ) -> list[tuple[str, str | None, list[Fact], Fact | None]]:
+        notified = [f for f in facts if f.step == "scan_agent_notified"]
+        earlier = SortedFacts([f for f in facts if f.step in ("policy_download", "policy_apply")])
+        out: list[tuple[str, str | None, list[Fact], Fact | None]] = []
+        seen: dict[str, int] = {}
+        for cluster in gap_runs(notified, 60):
+            first = cluster[0].utc
+            ep = sorted([*earlier.between(first - _BEFORE, first), *cluster], key=lambda f: f.key)
+            source = next((f.ids["update_source"] for f in ep if "update_source" in f.ids), None)
+            index = syncs.get(source) if source is not None else syncs.get(None)
+            sync = index.last_at_or_before(ep[0].utc) if index is not None else None
+            fid = flow_id("policy", host, first)
+            n = seen[fid] = seen.get(fid, 0) + 1
+            out.append((fid if n == 1 else f"{fid}#{n}", host, ep, sync))
+        return out
+
+
+def scans_of(scans: FlowKindModule | None, host: str) -> list[Flow]:
+    getter = getattr(scans, "scans_of", None)
+    return list(getter(host)) if getter is not None else []
+
+
+def _covers(flow: Flow, gone: Flow) -> bool:
+    return (flow.started is not None and gone.started is not None and flow.ended is not None
+            and flow.started <= gone.started <= flow.ended)
+
+
+def describe_policy(fid: str, host: str, host_hint: str | None, client: list[Fact], sync: Fact | None,
+                    server: SortedFacts, loaded: Loaded, scan_flows: Sequence[Flow]) -> Flow:
+    by_step: dict[str, list[Fact]] = defaultdict(list)
+    source = sync.ids.get("update_source") if sync else None
+    if sync is not None:
+        by_step["sync"].append(sync)
+        for f in server.between(sync.utc, sync.utc + _SITE_CHAIN):
+            if f is not sync and f.ids.get("update_source") == source:
+                by_step[f.step].append(f)
+    for f in client:
+        by_step[f.step].append(f)
+        source = source or f.ids.get("update_source")
+    version = sync.values.get("content_version") if sync else None
+    flow = Flow("policy", host, fid, ids={"update_source": source, "content_version": version,
+                                          "policy": next((f.ids["policy"] for f in client if "policy" in f.ids), None)},
+                label=f"policy v{version}" if version else "policy")
+    for spec in POLICY_STEPS:
+        facts = sorted(by_step.get(spec.key, []), key=lambda f: f.key)
+        step = Step(spec.key, spec.title, expected=spec.expected)
+        joined = None
+        if facts and spec.key in ("policy_download", "policy_apply"):
+            joined = "time"
+        elif facts and spec.key in ("scan_tool_notification", "policy_provider"):
+            joined = "update_source"
+        fill(step, facts, joined)
+        if not facts:
+            if spec.role == "client":
+                observed = loaded.host(host_hint, spec.logs) if host_hint else False
+            else:
+                observed = loaded.any(spec.logs)
+            step.status = "pending" if observed else "unobserved"
+        if step.status == "failed" and step.hint is None:
+            step.hint = diagnose.hint("policy_chain")
+        flow.steps.append(step)
+    settle(flow)
+    if source and client:
+        notified = max(f.utc for f in client)
+        for sf in scan_flows:
+            if sf.ids.get("update_source") == source and sf.started and sf.started >= notified - _MIN:
+                flow.links.append(sf.id)
+                break
+    return flow
