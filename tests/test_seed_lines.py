@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from sumtrace.flows.kinds.scan import resolve_messaging as _resolve_messaging
 from sumtrace.flows.classify import BY_COMPONENT, Fact, classify, source_key
+from sumtrace.flows.kinds.scan import resolve_messaging as _resolve_messaging
 from sumtrace.parsers.entry import Entry
 from tests.conftest import SEEDS
 
