@@ -11,14 +11,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sumtrace.flows.model import Flow, Step, UpdateRow
+from sumtrace.flows.vocab import ALARMING, STATUS_LOOK
 from sumtrace.parsers.entry import iso_utc
 
-GLYPH = {
-    "ok": "✔", "warning": "▲", "failed": "✖", "running": "▶", "stalled": "⏸", "pending": "·", "unobserved": "∅",
-    "incomplete": "◐",
-}
-ASCII_GLYPH = {"ok": "+", "warning": "!", "failed": "x", "running": ">", "stalled": "=", "pending": ".",
-               "unobserved": "-", "incomplete": "~"}
+# The one status table (flows/vocab.py), shared with the TUI.
+GLYPH = {status: look.glyph for status, look in STATUS_LOOK.items()}
+ASCII_GLYPH = {status: look.ascii for status, look in STATUS_LOOK.items()}
 
 
 def title(flow: Flow) -> str:
@@ -29,7 +27,7 @@ def title(flow: Flow) -> str:
 
 def exit_code(flows: list[Flow]) -> int:
     """0 when every flow is fine, 1 when any failed or stalled."""
-    return 1 if any(f.status in ("failed", "stalled") for f in flows) else 0
+    return 1 if any(f.status in ALARMING for f in flows) else 0
 
 
 def report_json(flows: list[Flow], updates: list[UpdateRow], files: list[dict[str, Any]]) -> dict[str, Any]:

@@ -20,13 +20,14 @@ import heapq
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Generic, TypeVar
 
 from sumtrace.flows.classify import Fact
 
 T = TypeVar("T")
 FactKey = tuple[datetime, str, int]
+RESPLIT: FactKey = (datetime.min.replace(tzinfo=timezone.utc), "", -1)  # earlier than any fact
 Splitter = Callable[[Sequence[Fact]], list[list[Fact]]]
 
 
@@ -89,9 +90,7 @@ class FactLog:
             return 0
         i = bisect_left(facts, cutoff, key=lambda f: f.utc)
         del facts[:i]
-        self._dirty = facts[0].key if facts else None
-        if not facts:
-            self._dirty = (cutoff, "", -1)
+        self._dirty = RESPLIT  # the first runs lost records: split again from the start
         return i
 
     @property

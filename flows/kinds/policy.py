@@ -33,6 +33,8 @@ from sumtrace.flows.vocab import FlowKind
 _MIN = timedelta(minutes=1)
 _BEFORE = timedelta(minutes=30)
 _SITE_CHAIN = timedelta(minutes=30)
+# One delivery: flow id, the client's host hint (None for a site-only flow), its client records, the sync.
+Delivery = tuple[str, "str | None", list[Fact], "Fact | None"]
 
 
 class PolicyKind:
@@ -86,13 +88,14 @@ class PolicyKind:
             if src not in syncs:
                 syncs[src] = TimeIndex((g.utc, g) for g in all_syncs if g.ids.get("update_source") == src)
         for host in sorted(redo):
+            pieces: list[Delivery]
             if host == "site":
                 pieces = [(flow_id("policy", "site", s.utc), None, [], s) for s in all_syncs]
             else:
                 pieces = self._deliveries(host, clients[host].facts, syncs)
             ids: list[str] = []
             for fid, hint, client, sync in pieces:
-                scan_flows = scans_of(scans, host) if hint else []
+                scan_flows: list[Flow] = scans_of(scans, host) if hint else []
                 flow = describe_policy(fid, host, hint, client, sync, server, loaded, scan_flows)
                 sig = (tuple(f.key for f in client), sync.key if sync else None, tuple(flow.links), loaded.version)
                 ids.append(fid)
@@ -115,10 +118,10 @@ class PolicyKind:
         return change
 
     def _deliveries(self, host: str, facts: Sequence[Fact], syncs: Mapping[str | None, TimeIndex[Fact]]
-                    ) -> list[tuple[str, str | None, list[Fact], Fact | None]]:
+                    ) -> list[Delivery]:
         notified = [f for f in facts if f.step == "scan_agent_notified"]
         earlier = SortedFacts([f for f in facts if f.step in ("policy_download", "policy_apply")])
-        out: list[tuple[str, str | None, list[Fact], Fact | None]] = []
+        out: list[Delivery] = []
         seen: dict[str, int] = {}
         for cluster in gap_runs(notified, 60):
             first = cluster[0].utc
