@@ -12,15 +12,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final, Literal, get_args
 
 # Formats a record can come in. "plain" marks a line no format recognised (counted as unparsed).
-FORMATS = ("cmtrace", "smstrace", "wu-legacy", "wu-etw", "wsus", "iis", "plain")
+Format = Literal["cmtrace", "smstrace", "wu-legacy", "wu-etw", "wsus", "iis", "plain"]
+FORMATS: Final[tuple[Format, ...]] = get_args(Format)
 
 # How the UTC time was obtained.
-TIME_SOURCES = ("bias", "utc", "banner", "host-bias", "assumed-local", "none")
+TimeSource = Literal["bias", "utc", "banner", "host-bias", "assumed-local", "none"]
+TIME_SOURCES: Final[tuple[TimeSource, ...]] = get_args(TimeSource)
 
-SEVERITIES = ("verbose", "info", "warning", "error")
+Severity = Literal["verbose", "info", "warning", "error"]
+SEVERITIES: Final[tuple[Severity, ...]] = get_args(Severity)
 SEVERITY_RANK = {"verbose": 0, "info": 1, "warning": 2, "error": 3}
 
 # Most records have no format-specific extras; they share this read-only empty mapping.
@@ -40,12 +43,12 @@ class Entry:
     file: str
     line: int
     offset: int
-    format: str
+    format: Format
     local: datetime | None
     utc: datetime | None
     bias: int | None
-    time_source: str
-    severity: str
+    time_source: TimeSource
+    severity: Severity
     severity_inferred: bool
     component: str
     thread: int | None

@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sumtrace.parsers.entry import NO_EXTRA, Entry
+from sumtrace.parsers.entry import NO_EXTRA, Entry, Severity, TimeSource
 from sumtrace.parsers.severity import infer_severity, statmsg_severity
 
 UTC = timezone.utc
@@ -75,10 +75,10 @@ CM_ATTR = re.compile(r'([A-Za-z_]+)="([^"]*)"')
 CM_TIME = re.compile(r"(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d{1,7}))?(?:([+-]-?\d{1,4})|\s(\d{1,4}))?$")
 CM_DATE = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})$")
 
-_CM_TYPE = {"0": "verbose", "1": "info", "2": "warning", "3": "error"}
+_CM_TYPE: dict[str, Severity] = {"0": "verbose", "1": "info", "2": "warning", "3": "error"}
 
 
-def cm_severity(type_text: str, message: str) -> tuple[str, bool]:
+def cm_severity(type_text: str, message: str) -> tuple[Severity, bool]:
     sev = _CM_TYPE.get(type_text)
     if sev is not None:
         return sev, False
@@ -87,7 +87,7 @@ def cm_severity(type_text: str, message: str) -> tuple[str, bool]:
 
 def apply_zone(
     local: datetime | None, bias: int | None, host_bias: int | None
-) -> tuple[datetime | None, int | None, str]:
+) -> tuple[datetime | None, int | None, TimeSource]:
     """UTC for a record: its own bias, else the host's (from sibling CMTrace logs), else assumed."""
     if local is None:
         return None, None, "none"
@@ -151,7 +151,7 @@ def cm_entry_from_match(
         if bias is None:
             bias = _bias_cached(bias_s)
         utc: datetime | None = datetime(y, mo, d, hh, mm, ss, us, UTC) + (_DELTAS.get(bias) or _delta(bias))
-        source = "bias"
+        source: TimeSource = "bias"
     else:
         utc, bias, source = apply_zone(local, int(bare_bias) if bare_bias else None, host_bias)
     sev = _CM_TYPE.get(typ)
@@ -217,7 +217,7 @@ IIS_DEFAULT_FIELDS = (
     "cs(Referer) sc-status sc-substatus sc-win32-status time-taken"
 ).split()
 
-_WU_MARKERS = (("FATAL:", "error"), ("*FAILED*", "error"), ("WARNING:", "warning"))
+_WU_MARKERS: tuple[tuple[str, Severity], ...] = (("FATAL:", "error"), ("*FAILED*", "error"), ("WARNING:", "warning"))
 
 
 class LineState:
@@ -232,7 +232,7 @@ class LineState:
         self.is_iis_name = is_iis_name
 
 
-def _wu_severity(msg: str) -> tuple[str, bool]:
+def _wu_severity(msg: str) -> tuple[Severity, bool]:
     for marker, sev in _WU_MARKERS:
         if marker in msg:
             return sev, False
@@ -275,7 +275,7 @@ def parse_wu_legacy(text: str, path: str, line: int, offset: int, st: LineState)
     except ValueError:
         local = None
     offset_min = st.wu_offset
-    source = "banner"
+    source: TimeSource = "banner"
     if inline_tz:
         offset_min = (1 if inline_tz[0] == "+" else -1) * (int(inline_tz[1:3]) * 60 + int(inline_tz[3:5]))
         source = "banner"
@@ -308,7 +308,7 @@ def parse_wu_etw(text: str, path: str, line: int, offset: int, st: LineState) ->
                  comp, int(tid), msg, extra={"pid": int(pid)})
 
 
-_WSUS_LEVEL = {"error": "error", "warning": "warning", "warn": "warning"}
+_WSUS_LEVEL: dict[str, Severity] = {"error": "error", "warning": "warning", "warn": "warning"}
 
 
 def parse_wsus(text: str, path: str, line: int, offset: int, st: LineState) -> Entry | None:
@@ -339,7 +339,7 @@ def parse_iis(text: str, path: str, line: int, offset: int, st: LineState) -> En
     except (KeyError, ValueError):
         return None
     status = rec.get("sc-status", "-")
-    sev = "info"
+    sev: Severity = "info"
     if status.isdigit():
         code = int(status)
         sev = "error" if code >= 500 else "warning" if code >= 400 else "info"

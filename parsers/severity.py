@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from sumtrace.parsers.entry import Severity
+
 _NEGATED = re.compile(
     r"\b(?:0|no) (?:errors?|failures?|failed)\b"
     r"|\berror(?:code)?\s*[=:]\s*(?:0x0+|0)\b"
@@ -19,10 +21,10 @@ _NEGATED = re.compile(
     re.IGNORECASE,
 )
 _STATMSG_SEV = re.compile(r"\bSTATMSG: .*?\bSEV=([EWI])\b")
-_SEV_LETTER = {"E": "error", "W": "warning", "I": "info"}
+_SEV_LETTER: dict[str, Severity] = {"E": "error", "W": "warning", "I": "info"}
 
 
-def infer_severity(message: str) -> str:
+def infer_severity(message: str) -> Severity:
     """Keyword severity the way CMTrace colours lines, with common false positives removed."""
     low = message.lower()
     if "err" not in low and "fail" not in low and "warn" not in low and "fatal" not in low:
@@ -35,7 +37,7 @@ def infer_severity(message: str) -> str:
     return "info"
 
 
-def statmsg_severity(message: str) -> str | None:
+def statmsg_severity(message: str) -> Severity | None:
     """The real severity of an embedded ``STATMSG: ... SEV=E|W|I`` line, if there is one."""
     if "STATMSG" not in message:
         return None
