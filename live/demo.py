@@ -68,13 +68,25 @@ def make_demo(names: tuple[str, ...], *, speed: float, max_gap: float, poll: flo
 
 
 async def demo_jsonl(demo: Demo) -> int:
-    pipeline = demo.pipeline
-    pipeline.subscribe(JsonlPrinter(sys.stdout, entries=False, on_broken_pipe=demo.watcher.stop))
+    """The headless demo: the events as ``watch --jsonl`` prints them, until the scenario ends.
+
+    A reader that goes away (``| head``) stops the writer and the watcher at once, and the run
+    ends with ``BrokenPipeError`` for the command line to turn into a quiet exit.
+    """
+    def reader_gone() -> None:
+        demo.writer.stop()
+        demo.watcher.stop()
+
+    printer = JsonlPrinter(sys.stdout, entries=False, on_broken_pipe=reader_gone)
+    demo.pipeline.subscribe(printer)
     watching = asyncio.create_task(demo.watcher.run())
     try:
         await demo.writer.run()
-        await asyncio.sleep(1.0)  # let the watcher read the last writes
+        if not printer.broken:
+            await asyncio.sleep(1.0)  # let the watcher read the last writes
     finally:
         demo.watcher.stop()
         await watching
+    if printer.broken:
+        raise BrokenPipeError("the reader of stdout went away")
     return 0

@@ -125,7 +125,8 @@ class Player:
     ``speed`` None plays flat out (yielding to the event loop every ``batch`` records); a number
     paces by the records' timestamps (1 = real time, 60 = a minute per second). ``max_gap`` (wall
     seconds) caps a silence so a 15-minute state message cycle does not stall a demo.
-    Pause, resume and step are the keys' commands; ``on_record`` lets a caller tick the tracker.
+    Pause, resume and step are the keys' commands; :meth:`stop` ends the run for good (the reader
+    of a ``--jsonl`` stream went away); ``on_record`` lets a caller tick the tracker.
     """
 
     def __init__(self, tracks: list[Track], sink: Sink, *, speed: float | None = None,
@@ -141,6 +142,8 @@ class Player:
         self.played = 0
         self.done = False
         self._steps = 0
+        self._stopped = False
+        self._halt = asyncio.Event()  # set by stop(): cuts a paced wait short
         self._wake = asyncio.Event()
         self._wake.set()
 
@@ -157,6 +160,16 @@ class Player:
     def resume(self) -> None:
         self.clock.freeze(False)
         self._wake.set()
+
+    def stop(self) -> None:
+        """End :meth:`run` before the next record, paused or not; nothing more reaches the sink."""
+        self._stopped = True
+        self._halt.set()
+        self._wake.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped
 
     def toggle(self) -> None:
         self.resume() if self.paused else self.pause()
@@ -176,6 +189,8 @@ class Player:
         try:
             for when, index, start, end in self.records():
                 await self._gate(when)
+                if self._stopped:
+                    break
                 self.sink(self.tracks[index], readers[index].read(start, end))
                 self.clock.reach(when)
                 self.played += 1
@@ -188,7 +203,7 @@ class Player:
             self.done = True
 
     async def _gate(self, when: datetime) -> None:
-        while True:
+        while not self._stopped:
             if self._steps > 0:
                 self._steps -= 1
                 return
@@ -202,9 +217,16 @@ class Player:
             if ahead <= 0:
                 return
             if self.max_gap is not None and ahead > self.max_gap:
-                await asyncio.sleep(self.max_gap)
+                await self._sleep(self.max_gap)
                 return  # the clock jumps to ``when`` as the record is played
-            await asyncio.sleep(min(ahead, 0.05))
+            await self._sleep(min(ahead, 0.05))
+
+    async def _sleep(self, seconds: float) -> None:
+        """Wait ``seconds``, or less if :meth:`stop` is called meanwhile."""
+        try:
+            await asyncio.wait_for(self._halt.wait(), seconds)
+        except asyncio.TimeoutError:
+            pass
 
 
 def feed_sink(pipeline: object) -> Sink:

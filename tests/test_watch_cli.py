@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
+from sumtrace.live.jsonl import JsonlPrinter
 from sumtrace.live.pipeline import Batch, FileEvent
-from sumtrace.tui import cmd_watch
+from sumtrace.tui.args import parse_since
 from sumtrace.tui.cli import build_parser, main
 from tests.livekit import append, records
 
@@ -88,15 +89,17 @@ def test_jsonl_subprocess_prints_file_and_entry_events_and_exits_0_on_sigterm(tm
 
 def test_parse_since() -> None:
     now = datetime(2026, 1, 20, 12, 0, tzinfo=timezone.utc)
-    assert cmd_watch.parse_since("2h", now) == now - timedelta(hours=2)
-    assert cmd_watch.parse_since("30m", now) == now - timedelta(minutes=30)
-    assert cmd_watch.parse_since("1d", now) == now - timedelta(days=1)
-    assert cmd_watch.parse_since("2026-01-20T10:00:00Z", now) == datetime(2026, 1, 20, 10, tzinfo=timezone.utc)
-    assert cmd_watch.parse_since("2026-01-20T10:00:00+02:00", now) == datetime(2026, 1, 20, 8, tzinfo=timezone.utc)
-    naive = cmd_watch.parse_since("2026-01-20T10:00:00", now)
+    assert parse_since("2h", now) == now - timedelta(hours=2)
+    assert parse_since("30m", now) == now - timedelta(minutes=30)
+    assert parse_since("1d", now) == now - timedelta(days=1)
+    assert parse_since("2026-01-20T10:00:00Z", now) == datetime(2026, 1, 20, 10, tzinfo=timezone.utc)
+    assert parse_since("2026-01-20T10:00:00+02:00", now) == datetime(2026, 1, 20, 8, tzinfo=timezone.utc)
+    naive = parse_since("2026-01-20T10:00:00", now)
     assert naive.tzinfo is timezone.utc
     with pytest.raises(ValueError):
-        cmd_watch.parse_since("yesterday", now)
+        parse_since("yesterday", now)
+    with pytest.raises(ValueError, match="too far"):
+        parse_since("99999999999d", now)
 
 
 def test_options_parse_and_exclusive_start_modes(capsys: pytest.CaptureFixture[str]) -> None:
@@ -128,7 +131,7 @@ def test_without_jsonl_dispatches_to_the_tui(monkeypatch: pytest.MonkeyPatch) ->
 def test_printer_schema_and_broken_pipe() -> None:
     out = io.StringIO()
     stopped: list[bool] = []
-    printer = cmd_watch.JsonlPrinter(out, entries=False, on_broken_pipe=lambda: stopped.append(True))
+    printer = JsonlPrinter(out, entries=False, on_broken_pipe=lambda: stopped.append(True))
     printer(Batch(files=[FileEvent("/l/ScanAgent.log", "PC01", "rotated", "renamed")]))
     assert json.loads(out.getvalue()) == {"event": "file", "path": "/l/ScanAgent.log", "host": "PC01",
                                           "change": "rotated", "detail": "renamed"}
@@ -137,7 +140,7 @@ def test_printer_schema_and_broken_pipe() -> None:
         def write(self, s: str) -> int:
             raise BrokenPipeError
 
-    printer = cmd_watch.JsonlPrinter(Broken(), entries=True, on_broken_pipe=lambda: stopped.append(True))
+    printer = JsonlPrinter(Broken(), entries=True, on_broken_pipe=lambda: stopped.append(True))
     printer(Batch(files=[FileEvent("p", "h", "opened", "")]))
     printer(Batch(files=[FileEvent("p", "h", "opened", "")]))
     assert stopped == [True]

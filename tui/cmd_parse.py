@@ -1,4 +1,9 @@
-"""``sumtrace parse``: every entry of the given logs, merged in UTC order (or per file)."""
+"""``sumtrace parse``: every entry of the given logs, merged in UTC order (or per file).
+
+Its arguments are defined in :mod:`sumtrace.tui.cli`; this module runs when the command does.
+Text output is coloured by severity with codes rendered once (:mod:`sumtrace.tui.term`), because a
+bundle can hold millions of entries; ``--jsonl`` output loads no terminal library at all.
+"""
 
 from __future__ import annotations
 
@@ -6,58 +11,44 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Iterator
-from typing import Any, TextIO
+from collections.abc import Iterator, Mapping
+from typing import Any
 
+from sumtrace.flows.vocab import STATUS_LOOK
 from sumtrace.parsers.entry import Entry
 from sumtrace.parsers.files import discover, read_source
 from sumtrace.parsers.merge import merge_entries
 from sumtrace.tui.safe import printable
 
-EXAMPLES = """examples:
-  sumtrace parse C:\\Windows\\CCM\\Logs\\ScanAgent.log C:\\Windows\\CCM\\Logs\\WUAHandler.log
-  sumtrace parse ./collected-logs --jsonl > entries.jsonl
-  sumtrace parse ./client-logs --by-file
-"""
+# A severity is drawn like the step status it corresponds to (one table of styles: flows.vocab).
+SEVERITY_LOOK = {"error": "failed", "warning": "warning", "verbose": "pending"}
+_PLAIN = ("", "")
 
 
-def register(sub: Any, formatter: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser("parse", help="print parsed entries of logs, merged in UTC order",
-                       description="Parse log files, folders or .zip bundles and print every entry, "
-                                   "merged across files in UTC order (a streaming merge: memory does not grow with size).",
-                       epilog=EXAMPLES, formatter_class=formatter)
-    p.add_argument("paths", nargs="+", metavar="PATH", help="log files, folders (every known log in them) or .zip bundles")
-    p.add_argument("--jsonl", action="store_true", help="one JSON object per entry (schema in README)")
-    p.add_argument("--by-file", action="store_true", help="keep file order instead of merging by time")
-    p.add_argument("--all-logs", action="store_true", help="in folders, read every *.log/*.lo_, not only the known ones")
-    p.set_defaults(handler=run)
-
-
-_SEV_STYLE = {"error": "\x1b[1;31m", "warning": "\x1b[33m", "verbose": "\x1b[2m", "info": ""}
-
-
-def _use_color(out: TextIO) -> bool:
-    return out.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
-
-
-def format_line(e: Entry, color: bool) -> str:
+def format_line(e: Entry, codes: Mapping[str, tuple[str, str]]) -> str:
+    """One entry as a line (continuation lines indented), between its severity's escape codes."""
     when = e.local.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] if e.local else "-" * 23
     zone = f"{e.utc:%H:%M:%S}Z" if e.utc else "         "
     comp = printable(e.component)[:22].ljust(22)
     sev = e.severity[:4].upper().ljust(4)
     msg = printable(e.message).replace("\n", "\n" + " " * 8)
     name = os.path.basename(e.file.split("!")[-1])
-    text = f"{when} {zone} {sev} {comp} {msg}  [{name}:{e.line}]"
-    if color and _SEV_STYLE.get(e.severity):
-        return f"{_SEV_STYLE[e.severity]}{text}\x1b[0m"
-    return text
+    before, after = codes.get(e.severity, _PLAIN)
+    return f"{before}{when} {zone} {sev} {comp} {msg}  [{name}:{e.line}]{after}"
+
+
+def severity_codes(out: Any) -> dict[str, tuple[str, str]]:
+    """Escape codes around a line per severity, as the terminal behind ``out`` takes them (or none)."""
+    from sumtrace.tui.term import palette_for
+
+    palette = palette_for(out, {sev: STATUS_LOOK[status].style for sev, status in SEVERITY_LOOK.items()})
+    return palette.codes
 
 
 def run(args: argparse.Namespace) -> int:
     found = discover(args.paths, all_logs=args.all_logs)
     errors = list(found.errors)
     out = sys.stdout
-    color = not args.jsonl and _use_color(out)
     stats: list[dict[str, Any]] = [{} for _ in found.sources]
     streams = [read_source(src, st, errors) for src, st in zip(found.sources, stats)]
     entries: Iterator[Entry]
@@ -72,8 +63,9 @@ def run(args: argparse.Namespace) -> int:
             write(dumps(e.to_json()))
             write("\n")
     else:
+        codes = severity_codes(out)
         for e in entries:
-            write(format_line(e, color))
+            write(format_line(e, codes))
             write("\n")
     out.flush()
     for err in errors:

@@ -1,42 +1,28 @@
-"""``sumtrace report``: read logs once, print every flow's timeline with diagnosis."""
+"""``sumtrace report``: read logs once, print every flow's timeline with diagnosis.
+
+Its arguments are defined in :mod:`sumtrace.tui.cli`; this module runs when the command does.
+Text output draws each status with the glyph and style of :data:`sumtrace.flows.vocab.STATUS_LOOK`,
+the table the TUI draws from too; ``--json`` and ``--markdown`` load no terminal library.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import re
 import sys
-from typing import Any
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, TextIO
 
-from sumtrace.flows.report import ASCII_GLYPH, exit_code, report_json, report_markdown, report_text
+from sumtrace.flows.report import exit_code, report_json, report_markdown, report_text
 from sumtrace.flows.tracker import Tracker
+from sumtrace.flows.vocab import STATUS_LOOK
 from sumtrace.parsers.files import discover, read_source
 from sumtrace.tui.safe import printable
 
-EXAMPLES = """examples:
-  sumtrace report C:\\Windows\\CCM\\Logs
-  sumtrace report ./collected-logs/ ./site-server-logs/ --markdown > scan.md
-  sumtrace report client-logs.zip --json | jq '.flows[] | select(.status != "ok")'
-
-exit status: 0 every flow ok, 1 a flow failed or stalled, 2 usage or input errors.
-"""
-
-_COLOR = {"failed": "\x1b[1;31m", "stalled": "\x1b[35m", "warning": "\x1b[33m", "running": "\x1b[36m",
-          "ok": "\x1b[32m", "unobserved": "\x1b[2m", "pending": "\x1b[2m", "incomplete": "\x1b[33m"}
-
-
-def register(sub: Any, formatter: type[argparse.HelpFormatter]) -> None:
-    p = sub.add_parser("report", help="stitch the logs into scan/policy/WSUS-sync timelines and diagnose them",
-                       description="Read log files, folders (recursively) and .zip bundles, stitch every scan, "
-                                   "policy delivery and WSUS sync into a timeline, and say what failed and what to check.",
-                       epilog=EXAMPLES, formatter_class=formatter)
-    p.add_argument("paths", nargs="+", metavar="PATH", help="log files, folders or .zip bundles")
-    fmt = p.add_mutually_exclusive_group()
-    fmt.add_argument("--json", action="store_true", help="one JSON document (schema in README)")
-    fmt.add_argument("--markdown", action="store_true", help="Markdown, for tickets")
-    p.add_argument("--all-logs", action="store_true", help="in folders, read every *.log/*.lo_")
-    p.add_argument("--now", metavar="ISO", help="judge stalls as of this UTC time (default: newest entry)")
-    p.set_defaults(handler=run)
+if TYPE_CHECKING:
+    from sumtrace.flows.model import Flow, UpdateRow
 
 
 def collect(paths: list[str], all_logs: bool = False) -> tuple[Tracker, list[dict[str, Any]], list[str]]:
@@ -53,21 +39,44 @@ def collect(paths: list[str], all_logs: bool = False) -> tuple[Tracker, list[dic
     return tracker, files, errors
 
 
-def run(args: argparse.Namespace) -> int:
-    from datetime import datetime, timezone
+def styled_text(flows: list[Flow], updates: list[UpdateRow], files: list[dict[str, Any]], out: TextIO) -> str:
+    """The text report for ``out``: status glyphs and colours as its terminal takes them, log text inert.
 
+    :func:`~sumtrace.flows.report.report_text` lays the report out and calls back for each line
+    it wants drawn in a status's style. Those lines hold log text (step details), so they are
+    escaped before the codes go around them, and so is everything between them; to tell the two
+    apart afterwards, the callback leaves a placeholder carrying a per-run random token, which no
+    log line can contain by accident or design.
+    """
+    from sumtrace.tui.term import palette_for
+
+    palette = palette_for(out, {status: look.style for status, look in STATUS_LOOK.items()})
+    glyphs = {status: look.ascii if palette.ascii_only else look.glyph for status, look in STATUS_LOOK.items()}
+    token = os.urandom(8).hex()
+    painted: list[tuple[str, str]] = []
+
+    def style(status: str, text: str) -> str:
+        painted.append((status, text))
+        return f"\x00{token}:{len(painted) - 1}\x00"
+
+    raw = report_text(flows, updates, files, glyphs=glyphs, style=style)
+    parts = re.split(f"\x00{token}:(\\d+)\x00", raw)
+    for i in range(1, len(parts), 2):  # odd parts are the placeholders' numbers
+        status, text = painted[int(parts[i])]
+        parts[i] = palette.paint(status, printable(text))
+    for i in range(0, len(parts), 2):
+        parts[i] = printable(parts[i])
+    return "".join(parts)
+
+
+def run(args: argparse.Namespace) -> int:
     tracker, files, errors = collect(args.paths, args.all_logs)
     for err in errors:
         print(f"sumtrace: {err}", file=sys.stderr)
     if not files:
         print("sumtrace: nothing to report", file=sys.stderr)
         return 2
-    if args.now:
-        now = datetime.fromisoformat(args.now.replace("Z", "+00:00"))
-        if now.tzinfo is None:
-            now = now.replace(tzinfo=timezone.utc)
-    else:
-        now = tracker.newest or datetime.now(timezone.utc)
+    now: datetime = args.now or tracker.newest or datetime.now(timezone.utc)
     tracker.update(now)
     flows, updates = tracker.flows, tracker.updates
     if args.json:
@@ -78,15 +87,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.markdown:
         sys.stdout.write(printable(report_markdown(flows, updates, files)))
     else:
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        ascii_only = (sys.stdout.encoding or "").lower() not in ("utf-8", "utf8")
-
-        def paint(status: str, text: str) -> str:
-            return f"{_COLOR[status]}{text}\x1b[0m" if color and status in _COLOR else text
-
-        print(printable(report_text(flows, updates, files, glyphs=ASCII_GLYPH if ascii_only else None), keep_newlines=True)
-              if not color else report_text(flows, updates, files, glyphs=ASCII_GLYPH if ascii_only else None,
-                                            style=lambda s, t: paint(s, printable(t))))
+        sys.stdout.write(styled_text(flows, updates, files, sys.stdout) + "\n")
     if errors and not flows:
         return 2
     return exit_code(flows)
