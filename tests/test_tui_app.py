@@ -29,6 +29,14 @@ from sumtrace.tui.widgets import BlockList, LogView, TopBar
 from tests.conftest import FIXTURES, cm
 
 
+@pytest.fixture(autouse=True)
+def no_user_keymap(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The developer's own keymap.toml must not change what the keys do here."""
+    monkeypatch.delenv("SUMTRACE_KEYMAP", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("APPDATA", str(tmp_path / "config"))
+
+
 class FixedClock:
     """A settable clock: tests decide what "now" is."""
 
@@ -79,7 +87,7 @@ async def test_opens_on_the_failed_step_of_the_current_scan() -> None:
         await settle(pilot, app)
         flow = app.flow()
         assert flow is not None and flow.kind == "scan" and flow.status == "failed"
-        assert app.selected_step == "wua_search" and app.follow_flow
+        assert app.state.selected_step == "wua_search" and app.state.follow_flow
         timeline = text_of(app.query_one("#timeline", BlockList))
         assert "WUA searches WSUS" in timeline and "failed" in timeline
         assert "0x80244017 WU_E_PT_HTTP_STATUS_DENIED" in timeline
@@ -97,24 +105,24 @@ async def test_selecting_flows_and_steps_and_following_again() -> None:
         kinds = [f.kind for f in app.flows]
         assert kinds == ["scan", "policy", "wsus_sync"]  # newest first
         scan, policy = app.flows[0], app.flows[1]
-        assert app.selected_flow == scan.id and scan.status == "ok"
-        assert app.selected_step == "summarization"  # all ok: the last step seen
+        assert app.state.selected_flow == scan.id and scan.status == "ok"
+        assert app.state.selected_step == "summarization"  # all ok: the last step seen
         await pilot.press("left", "down")
         await settle(pilot, app)
-        assert app.selected_flow == policy.id and not app.follow_flow
+        assert app.state.selected_flow == policy.id and not app.state.follow_flow
         steps = app.query_one("#timeline", BlockList)
         assert [b.key for b in steps.blocks if b.selectable] == [s.key for s in policy.steps]
         await pilot.press("right", "home")
         await settle(pilot, app)
-        assert app.focused is steps and app.selected_step == "sync"
+        assert app.focused is steps and app.state.selected_step == "sync"
         assert "SUP sync sets content version" in flat(app.query_one("#evidence", BlockList))
         await pilot.press("down")
         await settle(pilot, app)
-        assert app.selected_step == "scan_tool_notification"
+        assert app.state.selected_step == "scan_tool_notification"
         assert "SMSDBMON" in flat(app.query_one("#evidence", BlockList))
         await pilot.press("f")
         await settle(pilot, app)
-        assert app.selected_flow == scan.id and app.follow_flow
+        assert app.state.selected_flow == scan.id and app.state.follow_flow
 
 
 async def test_wide_layout_groups_flows_by_host() -> None:
@@ -123,8 +131,10 @@ async def test_wide_layout_groups_flows_by_host() -> None:
         await settle(pilot, app)
         flows = app.query_one("#flows", BlockList)
         assert app.query_one("#scan").has_class("-wide")
-        headings = [b.key for b in flows.blocks if not b.selectable]
-        assert headings == ["-host-PS1WIN7X64", "-host-server"]
+        headings = [b for b in flows.blocks if not b.selectable]
+        # grouped by where the logs came from, named by the machine's own name once it is known
+        assert [b.key for b in headings] == ["-host-client", "-host-server"]
+        assert [b.lines[0].text.plain for b in headings] == ["PS1WIN7X64", "server"]
         assert "14:12:55" not in text_of(app.query_one("#timeline", BlockList))  # another scenario's times
         assert "12:18:52" in text_of(app.query_one("#timeline", BlockList))  # local time column when wide
 
@@ -133,13 +143,13 @@ async def test_e_walks_problem_steps_on_the_scan_view() -> None:
     app = loaded("wsus-401")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
-        assert app.selected_step == "wua_search"
+        assert app.state.selected_step == "wua_search"
         await pilot.press("e")
-        assert app.selected_step == "search_complete"
+        assert app.state.selected_step == "search_complete"
         await pilot.press("e")
-        assert app.selected_step == "results"
+        assert app.state.selected_step == "results"
         await pilot.press("E")
-        assert app.selected_step == "search_complete"
+        assert app.state.selected_step == "search_complete"
 
 
 async def test_stalled_scan_shows_the_awaited_step_and_hint() -> None:
@@ -147,7 +157,7 @@ async def test_stalled_scan_shows_the_awaited_step_and_hint() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         flow = app.flow()
-        assert flow is not None and flow.status == "stalled" and app.selected_step == "mp_lookup"
+        assert flow is not None and flow.status == "stalled" and app.state.selected_step == "mp_lookup"
         timeline = text_of(app.query_one("#timeline", BlockList))
         assert "overdue since" in timeline and "0x87D00602" in timeline
         evidence = flat(app.query_one("#evidence", BlockList))
@@ -215,7 +225,7 @@ async def test_filter_by_the_selected_flows_ids_then_clear() -> None:
         await pilot.press("i")
         await settle(pilot, app)
         lv = app.query_one("#logview", LogView)
-        total = len(app.log_index)
+        total = len(app.state.log_index)
         shown = [it[2] for it in lv.index.items]
         assert app.view == "log" and 0 < len(shown) < total
         ids = [v.lower() for v in flow.ids.values() if isinstance(v, str) and len(v) > 8]
@@ -226,14 +236,14 @@ async def test_filter_by_the_selected_flows_ids_then_clear() -> None:
         assert "IDs of scan ac400051" in str(lv.border_title)
         await pilot.press("escape")
         await settle(pilot, app)
-        assert lv.index is app.log_index
+        assert lv.index is app.state.log_index
 
 
 async def test_filter_by_severity_component_and_errors_navigation() -> None:
     app = loaded("wsus-401")
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot, app)
-        errors = [it[2] for it in app.log_index.items if it[2][R_SEV] == "error"]
+        errors = [it[2] for it in app.state.log_index.items if it[2][R_SEV] == "error"]
         assert errors
         await pilot.press("2", "home", "e")
         await settle(pilot, app)
@@ -272,7 +282,7 @@ async def test_thread_highlight_and_jump_from_record_to_step() -> None:
         assert "evidence of scan ac400051" in detail and "WUA searches WSUS" in detail
         await pilot.press("enter")
         await settle(pilot, app)
-        assert app.view == "scan" and app.selected_step == "wua_search"
+        assert app.view == "scan" and app.state.selected_step == "wua_search"
         step = app.step()
         assert step is not None and (rec[R_FILE], rec[R_LINE]) in {(e.file, e.line) for e in step.evidence}
 
@@ -315,7 +325,7 @@ async def test_updates_and_files_views() -> None:
         await pilot.press("4")
         await settle(pilot, app)
         files = app.query_one("#files-table", DataTable)
-        assert files.row_count == len(app.files) == 20
+        assert files.row_count == len(app.state.files) == 20
 
 
 async def test_help_and_palette_commands() -> None:
@@ -350,23 +360,23 @@ async def test_pause_freezes_the_view_without_losing_records() -> None:
         assert isinstance(app.control, ViewFreeze)
         write(5, 0)
         await settle(pilot, app)
-        assert len(app.log_index) == 5
+        assert len(app.state.log_index) == 5
         await pilot.press("p")
         assert app.control.paused
         write(3, 5)
         await pilot.pause(0.1)
         app.refresh_now()
-        assert len(app.log_index) == 5
+        assert len(app.state.log_index) == 5
         status = app.query_one("#topbar", TopBar).status.plain
         assert "PAUSED" in status and "+3 new" in status
         await pilot.press("s")  # one step: what arrived is applied, still paused
-        assert len(app.log_index) == 8 and app.control.paused
+        assert len(app.state.log_index) == 8 and app.control.paused
         write(2, 8)
         await pilot.pause(0.1)
-        assert len(app.log_index) == 8
+        assert len(app.state.log_index) == 8
         await pilot.press("p")
         await settle(pilot, app)
-        assert not app.control.paused and len(app.log_index) == 10
+        assert not app.control.paused and len(app.state.log_index) == 10
         assert "PAUSED" not in app.query_one("#topbar", TopBar).status.plain
 
 
@@ -533,10 +543,10 @@ async def test_follows_a_scan_written_live_into_a_folder(tmp_path: Path) -> None
         scan = _scan(app)
         assert scan is not None
         assert [(s.key, s.status) for s in scan.steps] == [(s.key, s.status) for s in expected.steps]
-        assert app.follow_flow and app.selected_step == "summarization"
-        assert all(fs.state == "live" for fs in app.files.values())
+        assert app.state.follow_flow and app.state.selected_step == "summarization"
+        assert all(fs.state == "live" for fs in app.state.files.values())
         # the last record of each file waits for what follows it (a multi-line record may go on)
-        assert len(records) - len(first) <= len(app.log_index) <= len(records)
+        assert len(records) - len(first) <= len(app.state.log_index) <= len(records)
         await pilot.press("q")
     assert app.return_code == 0
 
@@ -570,8 +580,8 @@ async def test_replay_player_drives_the_app_and_pauses_the_source() -> None:
         status = app.query_one("#topbar", TopBar).status.plain
         assert "REPLAY" in status and "ended" in status and "321 rec" in status
         flow = app.flow()
-        assert flow is not None and flow.status == "failed" and app.selected_step == "wua_search"
-        assert all(fs.state == "replay" for fs in app.files.values())
+        assert flow is not None and flow.status == "failed" and app.state.selected_step == "wua_search"
+        assert all(fs.state == "replay" for fs in app.state.files.values())
 
 
 async def test_file_states_show_in_the_top_bar_and_files_view() -> None:

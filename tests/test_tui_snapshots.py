@@ -7,6 +7,7 @@ look at the SVGs (tests/__snapshots__/test_tui_snapshots/) before committing the
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +19,12 @@ SCENARIOS = ["healthy-first-scan", "wsus-401", "location-reply-missing"]
 
 
 @pytest.fixture(autouse=True)
-def plain_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The developer's NO_COLOR or theme must not change the pictures."""
-    for name in ("NO_COLOR", "SUMTRACE_THEME", "SUMTRACE_MAX_LINES"):
+def plain_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The developer's NO_COLOR, theme or keymap must not change the pictures."""
+    for name in ("NO_COLOR", "SUMTRACE_THEME", "SUMTRACE_MAX_LINES", "SUMTRACE_KEYMAP"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("APPDATA", str(tmp_path / "config"))
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=["80x24", "160x48"])

@@ -231,7 +231,7 @@ async def bench(rate: int, seconds: float, mode: str, facts: float, max_entries:
                 with open("/proc/self/statm") as fh:
                     pages = int(fh.read().split()[1])
                 print(f"  t={time.perf_counter() - start:.0f}s RSS {pages * 4096 / 1e6:.0f} MB, "
-                      f"{len(app.log_index):,} in the merged log", flush=True)
+                      f"{len(app.state.log_index):,} in the merged log", flush=True)
             key = keys[i % len(keys)]
             i += 1
             sent.append(time.perf_counter())
@@ -245,7 +245,7 @@ async def bench(rate: int, seconds: float, mode: str, facts: float, max_entries:
         await pilot.pause(0.5)
         probe.cancel()
         refreshes, refresh_s = app.refreshes, app.refresh_seconds
-        shown = len(app.log_index)
+        shown = len(app.state.log_index)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         if os.environ.get("BENCH_OBJECTS"):
             import collections
@@ -304,13 +304,13 @@ async def bench_replay(lines: int) -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         t = time.perf_counter()
         total = sum(len(d) for _, d in chunks)
-        while not app.driver_done or len(app.log_index) < producer.n * len(chunks) // len(unique):
+        while not app.driver_done or len(app.state.log_index) < producer.n * len(chunks) // len(unique):
             await asyncio.sleep(0.05)
             if time.perf_counter() - t > 300:
                 break
         await pilot.pause(0.3)
         loaded = time.perf_counter() - t
-        n = len(app.log_index)
+        n = len(app.state.log_index)
         print(f"replay: {n:,} records ({total / 1e6:.0f} MB) parsed in {ingest.get('parse', 0):.1f} s, "
               f"in the merged log after {loaded:.1f} s; RSS "
               f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
@@ -322,15 +322,16 @@ async def bench_replay(lines: int) -> None:
             return (time.perf_counter() - t0) * 1000
 
         await timed("2")
-        lv = app.w_log
+        log_pane = app.main.views["log"]
+        lv = log_pane.w_log
         figures = [("home", await timed("home")), ("end", await timed("end")),
                    ("pageup", await timed("pageup")), ("up", await timed("up"))]
         await pilot.press("home", "slash")
-        app.w_bar.value = "the needle"
+        log_pane.w_bar.value = "the needle"
         figures.append(("find (match at the very end)", await timed("enter")))
         found = lv.entry is not None and "needle" in lv.entry[10]
         await pilot.press("ampersand")
-        app.w_bar.value = "sev:error"
+        log_pane.w_bar.value = "sev:error"
         figures.append(("filter sev:error", await timed("enter")))
         shown = len(lv.index)
         figures.append(("clear filter", await timed("escape")))

@@ -1,28 +1,14 @@
-"""The one-row top bar (views on the left, live state on the right) and the help screen."""
+"""The one-row bars: the top bar (views on the left, live state on the right) and the key bar (footer)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Static
-
-from sumtrace.tui.render import help_blocks
-from sumtrace.tui.widgets.blocklist import BlockList
-
-VIEWS: tuple[tuple[str, str, str], ...] = (
-    ("scan", "1", "Scan"),
-    ("log", "2", "Log"),
-    ("updates", "3", "Updates"),
-    ("files", "4", "Files"),
-    ("lookup", "5", "Lookup"),
-)
 
 
 class TopBar(Widget):
@@ -41,9 +27,11 @@ class TopBar(Widget):
             super().__init__()
             self.view = view
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, views: Sequence[tuple[str, str, str]], *, id: str | None = None) -> None:
+        """``views`` are (name, key label, title), in the order they are listed."""
         super().__init__(id=id)
-        self.view = "scan"
+        self.views = list(views)
+        self.view = self.views[0][0] if self.views else ""
         self.parts: list[tuple[int, Text]] = []
         self._hits: list[tuple[int, int, str]] = []
 
@@ -65,7 +53,7 @@ class TopBar(Widget):
         roomy = width >= 120
         left = Text(no_wrap=True)
         hits: list[tuple[int, int, str]] = []
-        for view, key, name in VIEWS:
+        for view, key, name in self.views:
             on = view == self.view
             start = left.cell_len
             left.append(f" {key} {name} " if (on or roomy) else f"{key} {name}", "reverse bold" if on else "")
@@ -93,11 +81,12 @@ class TopBar(Widget):
 
 
 class KeyBar(Widget):
-    """The footer: the app's main keys (bindings with ``show=True``), drawn once.
+    """The footer: the app's main keys (the key table's ``show`` keys), drawn once.
 
     Textual's ``Footer`` rebuilds itself (a widget per key, restyled) on every focus change; here
-    that cost 50-150 ms per view switch on a busy loop, for a row that does not change. Click a
-    key to run its action.
+    that cost 50-150 ms per view switch on a busy loop, for a row that does not change. The app
+    hands it (key, label, action) items with the user's own keys; the last one sits at the right
+    edge (the command palette). Click a key to run its action.
     """
 
     DEFAULT_CSS = """
@@ -110,27 +99,34 @@ class KeyBar(Widget):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self._items: list[tuple[str, str, str]] = []
+        self._tail: tuple[str, str, str] | None = None
         self._hits: list[tuple[int, int, str]] = []
 
+    def set_keys(self, items: Sequence[tuple[str, str, str]], tail: tuple[str, str, str] | None = None) -> None:
+        """(key as shown, label, app action) for each key, and the one drawn at the right edge."""
+        self._items = list(items)
+        self._tail = tail
+        self.refresh()
+
     def render(self) -> Text:
-        app = self.app
+        key_style = Style(bold=True, color="magenta")
         line = Text(no_wrap=True, overflow="ellipsis")
         hits: list[tuple[int, int, str]] = []
-        bindings = [b for b in app.BINDINGS if isinstance(b, Binding) and b.show]
-        for b in bindings:
+        for key, label, action in self._items:
             start = line.cell_len
-            key = app.get_key_display(b)
-            line.append(f" {key}", Style(bold=True, color="magenta"))
-            line.append(f" {b.description} ")
-            hits.append((start, line.cell_len, b.action))
-        palette = app.get_key_display(Binding(app.COMMAND_PALETTE_BINDING, "command_palette"))
-        tail = Text.assemble((f" {palette}", Style(bold=True, color="magenta")), " palette ")
-        pad = self.size.width - line.cell_len - tail.cell_len
-        if pad > 0:
-            line.append(" " * pad)
-            start = line.cell_len
-            line.append_text(tail)
-            hits.append((start, line.cell_len, "app.command_palette"))
+            line.append(f" {key}", key_style)
+            line.append(f" {label} ")
+            hits.append((start, line.cell_len, action))
+        if self._tail is not None:
+            key, label, action = self._tail
+            tail = Text.assemble((f" {key}", key_style), f" {label} ")
+            pad = self.size.width - line.cell_len - tail.cell_len
+            if pad > 0:
+                line.append(" " * pad)
+                start = line.cell_len
+                line.append_text(tail)
+                hits.append((start, line.cell_len, action))
         self._hits = hits
         return line
 
@@ -149,43 +145,3 @@ def _join(texts: list[Text]) -> Text:
         out.append_text(t)
     out.append(" ")
     return out
-
-
-class HelpScreen(ModalScreen[None]):
-    """F1: keys, panes, the meaning of glyphs and colours."""
-
-    DEFAULT_CSS = """
-    HelpScreen {
-        align: center middle;
-    }
-    HelpScreen > Vertical {
-        width: 90%;
-        max-width: 110;
-        height: 90%;
-        border: round $primary;
-        background: $surface;
-        padding: 0 1;
-    }
-    HelpScreen BlockList {
-        height: 1fr;
-        background: $surface;
-    }
-    HelpScreen Static {
-        height: 1;
-        color: $text-muted;
-    }
-    """
-    BINDINGS = [
-        Binding("escape,f1,q,question_mark", "dismiss", "Close help", id="close_help"),
-    ]
-
-    def compose(self) -> ComposeResult:
-        with Vertical() as v:
-            v.border_title = "Help"
-            yield BlockList(cursor=False, id="help-text")
-            yield Static(Text("Esc, F1 or q closes this help"))
-
-    def on_mount(self) -> None:
-        help_list = self.query_one("#help-text", BlockList)
-        help_list.set_blocks(help_blocks())
-        help_list.focus()

@@ -11,14 +11,14 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from sumtrace.tui.keys import list_bindings
 from sumtrace.tui.render import Block, Line
-from sumtrace.tui.widgets.cursor import NAV_BINDINGS, cursor_css
+from sumtrace.tui.widgets.cursor import cursor_css
 
 _GUTTER = "▌"
 
@@ -28,10 +28,7 @@ class BlockList(ScrollView, can_focus=True):
 
     DEFAULT_CSS = cursor_css("BlockList", "blocklist")
     COMPONENT_CLASSES = {"blocklist--cursor", "blocklist--cursor-blurred"}
-    BINDINGS = [
-        *NAV_BINDINGS,
-        Binding("enter", "choose", "Open", show=False),
-    ]
+    BINDINGS = list_bindings()
 
     class _BlockMessage(Message):
         def __init__(self, blocklist: BlockList, key: str) -> None:
@@ -226,7 +223,8 @@ class BlockList(ScrollView, can_focus=True):
         if sel:
             self._go(sel[0] if delta < 0 else sel[-1])
 
-    def action_choose(self) -> None:
+    def action_open(self) -> None:
+        """Enter: the block under the cursor is chosen (the view decides what opening it means)."""
         key = self.cursor_key
         if key is not None:
             self.post_message(self.Chosen(self, key))
@@ -243,7 +241,7 @@ class BlockList(ScrollView, can_focus=True):
             if self._blocks[bi].selectable:
                 self._go(bi)
                 if event.chain == 2:
-                    self.action_choose()
+                    self.action_open()
 
 
 def _fit(line: Line, width: int, console: object) -> list[Text]:

@@ -1,17 +1,6 @@
-"""What every cursor-driven list in the app shares: navigation keys and the cursor's styling."""
+"""What every cursor-driven list in the app shares: the cursor's styling (the keys come from :mod:`sumtrace.tui.keys`)."""
 
 from __future__ import annotations
-
-from textual.binding import Binding
-
-NAV_BINDINGS = [
-    Binding("up,k", "move(-1)", "Up", show=False),
-    Binding("down,j", "move(1)", "Down", show=False),
-    Binding("pageup", "page(-1)", "Page up", show=False),
-    Binding("pagedown", "page(1)", "Page down", show=False),
-    Binding("home", "edge(-1)", "First", show=False),
-    Binding("end", "edge(1)", "Last", show=False),
-]
 
 
 def cursor_css(widget: str, prefix: str) -> str:

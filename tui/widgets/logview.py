@@ -10,28 +10,40 @@ arrives below ("+N new").
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rich.style import Style
+from rich.text import Text
 from textual import events
-from textual.binding import Binding
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from sumtrace.tui.logindex import R_FILE, R_SEV, Anchor, LogIndex, Rec
-from sumtrace.tui.render import SEVERITY_STYLE, LogColumns, log_row
-from sumtrace.tui.widgets.cursor import NAV_BINDINGS, cursor_css
+from sumtrace.tui.keys import list_bindings
+from sumtrace.tui.logindex import (
+    R_COMP,
+    R_FILE,
+    R_MSG,
+    R_SEV,
+    R_THREAD,
+    R_UTC,
+    Anchor,
+    LogIndex,
+    Rec,
+    base_of,
+)
+from sumtrace.tui.render import DIM, ID_STYLE, MATCH_STYLE, SEVERITY_STYLE, THREAD_STYLE, cell, hms_ms, safe
+from sumtrace.tui.widgets.cursor import cursor_css
 
 
 class LogView(ScrollView, can_focus=True):
+    """One row per record of a :class:`LogIndex`; ``hosts`` (file → host) names other machines' files."""
+
     DEFAULT_CSS = cursor_css("LogView", "logview")
     COMPONENT_CLASSES = {"logview--cursor", "logview--cursor-blurred"}
-    BINDINGS = [
-        *NAV_BINDINGS,
-        Binding("enter", "jump", "Go to step", show=False),
-    ]
+    BINDINGS = list_bindings()
 
     class CursorMoved(Message):
         """The record under the cursor changed (coalesced: only the latest matters)."""
@@ -46,13 +58,14 @@ class LogView(ScrollView, can_focus=True):
             super().__init__()
             self.entry = entry
 
-    def __init__(self, index: LogIndex, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, index: LogIndex, *, hosts: dict[str, str] | None = None, id: str | None = None,
+                 classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.index = index
         self.cursor = -1
         self.follow = True
         self.new_below = 0
-        self.hosts: dict[str, str] = {}
+        self.hosts: dict[str, str] = hosts if hosts is not None else {}
         self.multi_host = False
         self.find = ""
         self.thread: int | None = None
@@ -210,7 +223,8 @@ class LogView(ScrollView, can_focus=True):
         else:
             self.go(len(self.index) - 1, follow=True)
 
-    def action_jump(self) -> None:
+    def action_open(self) -> None:
+        """Enter: ask for the step this record is evidence of."""
         e = self.entry
         if e is not None:
             self.post_message(self.Jump(e))
@@ -223,4 +237,64 @@ class LogView(ScrollView, can_focus=True):
         if 0 <= row < len(self.index):
             self.go(row)
             if event.chain == 2:
-                self.action_jump()
+                self.action_open()
+
+
+@dataclass(slots=True)
+class LogColumns:
+    """Which columns a row shows at this width: thread from 100 columns, component from 150."""
+
+    width: int
+    multi_host: bool
+
+    @property
+    def thread(self) -> bool:
+        return self.width >= 100
+
+    @property
+    def file_width(self) -> int:
+        if self.width >= 100:
+            return 20 if self.multi_host else 16
+        return 14
+
+    @property
+    def component(self) -> bool:
+        return self.width >= 150
+
+
+def log_row(e: Rec, host: str, cols: LogColumns, *, find: str = "", thread: int | None = None,
+            ids: re.Pattern[str] | None = None) -> Text:
+    """One merged-log row: UTC time, [host/]file, [thread], [component], the message on one line."""
+    sev = SEVERITY_STYLE.get(e[R_SEV]) if e[R_SEV] != "info" else None
+    t = Text(no_wrap=True, overflow="ellipsis")
+    t.append(hms_ms(e[R_UTC]) if e[R_UTC] else "     —      ", DIM if sev is None else "")
+    t.append(" ")
+    name = base_of(e[R_FILE])
+    if cols.multi_host and cols.width >= 100 and host:
+        name = f"{host}/{name}"
+    t.append_text(cell(safe(name), cols.file_width, Style(color="cyan") if sev is None else ""))
+    t.append(" ")
+    if cols.thread:
+        tid = "" if e[R_THREAD] is None else str(e[R_THREAD])
+        t.append(f"{tid:>6}", THREAD_STYLE if (thread is not None and e[R_THREAD] == thread) else DIM)
+        t.append(" ")
+    if cols.component:
+        t.append_text(cell(safe(e[R_COMP]), 16, DIM if sev is None else ""))
+        t.append(" ")
+    start = t.cell_len
+    msg = safe(e[R_MSG])
+    t.append(msg)
+    if sev is not None:
+        t.stylize_before(sev)
+    if thread is not None and e[R_THREAD] == thread:
+        t.stylize(THREAD_STYLE, 0, 12)
+    if ids is not None:
+        for m in ids.finditer(msg):
+            t.stylize(ID_STYLE, start + m.start(), start + m.end())
+    if find:
+        low = msg.lower()
+        pos = low.find(find)
+        while pos >= 0:
+            t.stylize(MATCH_STYLE, start + pos, start + pos + len(find))
+            pos = low.find(find, pos + max(1, len(find)))
+    return t

@@ -1,0 +1,206 @@
+"""Every key of the TUI, in one table: the bindings, the help screen and the README come from it.
+
+A :class:`KeySpec` says which binding id a key has (the name a user rebinds it by in
+``keymap.toml``), its default keys, what it does and where it applies. From the table:
+
+* :func:`app_bindings` builds the App's ``BINDINGS``. A key of ``where="app"`` runs an App action
+  everywhere. A key of ``where="view"`` is routed to the view on screen (``key('<id>')``): the
+  view's own ``action_*`` method runs when the view is listed in ``views``; from another view
+  the key first shows ``reach`` (find, filter and errors open the Log view), or does nothing;
+* :func:`list_bindings` and :func:`help_bindings` build the navigation keys of every list and
+  the help screen's close key;
+* :func:`help_rows` gives the help screen its key list (with the user's own keys), and
+  :mod:`sumtrace.tui.keydoc` writes the README's key table.
+
+The view-switching keys (``1``-``5``) are not in :data:`KEYS`: :func:`view_keys` makes them from
+the view registry, so a new view brings its own key. Every binding carries its id, so Textual's
+keymap (``App.set_keymap``) can rebind any of them; a key bound by Textual itself and kept as
+it is (``where="textual"``) is listed for the reader only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal, Protocol
+
+from textual.binding import Binding, BindingType
+from textual.keys import key_to_character
+
+Where = Literal["app", "view", "list", "help", "textual"]
+
+
+@dataclass(frozen=True, slots=True)
+class KeySpec:
+    """One key binding and its documentation.
+
+    ``keys`` are Textual key names, comma-separated (``f1,question_mark``). ``description`` is the
+    short label (footer, Textual's binding); ``help`` the sentence shown in the help screen, the
+    README and the command palette. ``views`` (``where="view"`` only) are the views whose action
+    runs, ``()`` meaning every view; ``reach`` is the view a key opens when pressed elsewhere.
+    ``show`` puts the key in the footer; ``palette`` is its command-palette title (empty: none).
+    """
+
+    id: str
+    keys: str
+    action: str
+    description: str
+    help: str
+    where: Where = "app"
+    views: tuple[str, ...] = ()
+    reach: str = ""
+    show: bool = False
+    display: str = ""
+    palette: str = ""
+    priority: bool = False
+
+    @property
+    def action_name(self) -> str:
+        """The method the action calls, without its arguments (``error(1)`` → ``error``)."""
+        return self.action.split("(", 1)[0]
+
+    @property
+    def rebindable(self) -> bool:
+        return self.where != "textual"
+
+
+class ViewInfo(Protocol):
+    """What the key table needs to know of a view (the view classes provide it)."""
+
+    NAME: str
+    KEY: str
+    TITLE: str
+    SUMMARY: str
+
+
+_LOG_KEYS_HELP = "words, -exclude, comp:NAME, thread:N, sev:error, file:NAME, host:NAME"
+
+KEYS: Final[tuple[KeySpec, ...]] = (
+    KeySpec("help", "f1,question_mark", "help", "Help", "help: keys, views, glyphs and colours",
+            show=True, display="F1", palette="Help"),
+    KeySpec("pause", "p", "pause", "Pause",
+            "pause or resume (live: the tail keeps reading and only the screen holds; replay: the replay stops)",
+            show=True, palette="Pause / resume"),
+    KeySpec("step", "s", "step", "Step", "while paused: apply what has arrived once (replay: one record)",
+            palette="Step"),
+    KeySpec("follow", "f", "follow", "Follow", "follow the current scan, or (Log view) the end of the log",
+            where="view", show=True, palette="Follow"),
+    KeySpec("find", "slash", "find", "Find", "find text in the merged log", where="view", views=("log",),
+            reach="log", show=True, palette="Find in log"),
+    KeySpec("find_next", "n", "find_next(1)", "Next match", "next match of the find text", where="view",
+            views=("log",), reach="log", palette="Next match"),
+    KeySpec("find_prev", "N", "find_next(-1)", "Previous match", "previous match of the find text",
+            where="view", views=("log",), reach="log", palette="Previous match"),
+    KeySpec("next_error", "e", "error(1)", "Next error", "next error record (Log), or failed or stalled step (Scan)",
+            where="view", views=("scan", "log"), reach="log", show=True, palette="Next error"),
+    KeySpec("prev_error", "E", "error(-1)", "Prev error",
+            "previous error record (Log), or failed or stalled step (Scan)", where="view", views=("scan", "log"),
+            reach="log", palette="Previous error"),
+    KeySpec("filter", "ampersand", "filter", "Filter", f"filter the merged log: {_LOG_KEYS_HELP}", where="view",
+            views=("log",), reach="log", show=True, palette="Filter log"),
+    KeySpec("filter_ids", "i", "filter_ids", "Flow IDs",
+            "filter the merged log by the selected flow's IDs and records (again: off)", where="view",
+            views=("log",), reach="log", palette="Filter log by flow IDs"),
+    KeySpec("thread", "t", "thread", "Thread", "highlight the thread of the record under the cursor (again: off)",
+            where="view", views=("log",), palette="Highlight thread"),
+    KeySpec("escape", "escape", "escape", "Close", "close the find/filter bar, or clear the filter",
+            where="view", views=("log",)),
+    KeySpec("pane_left", "left", "pane(-1)", "Flows", "move to the flows pane", where="view", views=("scan",)),
+    KeySpec("pane_right", "right", "pane(1)", "Steps", "move to the steps pane", where="view", views=("scan",)),
+    KeySpec("palette", "ctrl+p", "command_palette", "Palette", "command palette: every action by name",
+            priority=True),
+    KeySpec("quit", "q", "quit", "Quit", "quit (Ctrl+Q quits too, even while typing)", show=True),
+    KeySpec("cursor_up", "up,k", "move(-1)", "Up", "previous item", where="list"),
+    KeySpec("cursor_down", "down,j", "move(1)", "Down", "next item", where="list"),
+    KeySpec("page_up", "pageup", "page(-1)", "Page up", "a page up", where="list"),
+    KeySpec("page_down", "pagedown", "page(1)", "Page down", "a page down", where="list"),
+    KeySpec("first", "home", "edge(-1)", "First", "first item (Log: the oldest record)", where="list"),
+    KeySpec("last", "end", "edge(1)", "Last", "last item (Log: the newest record, and follow)", where="list"),
+    KeySpec("open", "enter", "open", "Open",
+            "open: a flow shows its steps, a step its records, a log record the step it is evidence of",
+            where="list"),
+    KeySpec("close_help", "escape,f1,q,question_mark", "dismiss", "Close help", "close the help screen",
+            where="help"),
+    KeySpec("focus_next", "tab", "app.focus_next", "Next pane", "next pane", where="textual"),
+    KeySpec("focus_previous", "shift+tab", "app.focus_previous", "Previous pane", "previous pane",
+            where="textual"),
+)
+
+
+def view_keys(views: Iterable[ViewInfo]) -> tuple[KeySpec, ...]:
+    """The keys that switch to each registered view (``view_scan`` on ``1``, ...)."""
+    return tuple(KeySpec(f"view_{v.NAME}", v.KEY, f"view('{v.NAME}')", v.TITLE, f"{v.TITLE} view: {v.SUMMARY}",
+                         palette=f"Show {v.TITLE}") for v in views)
+
+
+def key_table(views: Iterable[ViewInfo]) -> tuple[KeySpec, ...]:
+    """The whole table: the view keys first (they come first in the README), then :data:`KEYS`."""
+    return (*view_keys(views), *KEYS)
+
+
+# ------------------------------------------------------------------------------------ bindings
+
+def _binding(spec: KeySpec, action: str) -> Binding:
+    return Binding(spec.keys, action, spec.description, show=spec.show, key_display=spec.display or None,
+                   priority=spec.priority, tooltip=spec.help, id=spec.id)
+
+
+def app_bindings(table: Iterable[KeySpec]) -> list[BindingType]:
+    """The App's ``BINDINGS``: app keys run their action, view keys go through ``key('<id>')``."""
+    out: list[BindingType] = []
+    for spec in table:
+        if spec.where == "app":
+            out.append(_binding(spec, spec.action))
+        elif spec.where == "view":
+            out.append(_binding(spec, f"key('{spec.id}')"))
+    return out
+
+
+def list_bindings() -> list[BindingType]:
+    """The keys of every cursor list (flows, steps, evidence, the merged log, help)."""
+    return [_binding(s, s.action) for s in KEYS if s.where == "list"]
+
+
+def help_bindings() -> list[BindingType]:
+    return [_binding(s, s.action) for s in KEYS if s.where == "help"]
+
+
+# ------------------------------------------------------------------------------------ display
+
+_LABELS: Final[dict[str, str]] = {
+    "escape": "Esc", "enter": "Enter", "tab": "Tab", "space": "Space", "backspace": "Backspace",
+    "delete": "Del", "insert": "Ins", "home": "Home", "end": "End", "pageup": "PgUp", "pagedown": "PgDn",
+    "up": "↑", "down": "↓", "left": "←", "right": "→",
+}
+_FKEY = re.compile(r"f\d{1,2}")
+
+
+def key_label(key: str) -> str:
+    """How a Textual key name reads to a person: ``question_mark`` → ``?``, ``ctrl+p`` → ``Ctrl+P``."""
+    *mods, name = key.strip().split("+")
+    if name in _LABELS:
+        label = _LABELS[name]
+    elif _FKEY.fullmatch(name):
+        label = name.upper()
+    elif len(name) == 1:
+        label = name.upper() if mods else name
+    else:
+        char = key_to_character(name)
+        label = char if char is not None and char.isprintable() else name
+    return "+".join([*(m.capitalize() for m in mods), label])
+
+
+def keys_of(spec: KeySpec, keymap: Mapping[str, str] | None = None) -> list[str]:
+    """The keys that run ``spec``: the user's (from ``keymap``) or the defaults."""
+    raw = (keymap or {}).get(spec.id) if spec.rebindable else None
+    return [k.strip() for k in (raw or spec.keys).split(",") if k.strip()]
+
+
+def keys_label(spec: KeySpec, keymap: Mapping[str, str] | None = None, sep: str = " ") -> str:
+    return sep.join(key_label(k) for k in keys_of(spec, keymap))
+
+
+def help_rows(table: Sequence[KeySpec], keymap: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """(keys, what it does, binding id) for the help screen, with the user's own keys."""
+    return [(keys_label(s, keymap, " / "), s.help, s.id if s.rebindable else "") for s in table]

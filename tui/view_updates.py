@@ -1,0 +1,75 @@
+"""The Updates view: per update on the selected flow's host, what the scan found and how far its state message got.
+
+One row per update: KB, state (missing, installed, ...), and whether its state message was
+recorded (StateMessage), forwarded (to the MP) and processed (StateSys; ``?`` when no site
+server log is loaded). The title comes last: at 80 columns it is what gets cut.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import DataTable
+
+from sumtrace.flows.model import UpdateRow
+from sumtrace.tui.render import DIM, host_label, safe, style_status
+from sumtrace.tui.state import AppState
+from sumtrace.tui.view_base import View
+
+COLUMNS = (("kb", "KB"), ("state", "State"), ("recorded", "Recorded"), ("forwarded", "Forwarded"),
+           ("processed", "Processed"), ("title", "Title"))
+
+
+class UpdatesView(View):
+    NAME = "updates"
+    KEY = "3"
+    TITLE = "Updates"
+    SUMMARY = ("per update on the selected host: the KB, title, state, and whether its state message was "
+               "recorded, forwarded and processed")
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__(state)
+        self.w_table: DataTable[Any] = DataTable(id="updates-table", cursor_type="row")
+
+    def compose(self) -> ComposeResult:
+        yield self.w_table
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.w_table.add_column(label, key=key)
+
+    def focus_default(self) -> None:
+        self.w_table.focus()
+
+    def refresh_view(self, force: bool = False) -> None:
+        state = self.state
+        table = self.w_table
+        f = state.flow()
+        host = f.host if f is not None else (state.updates[0].host if state.updates else "")
+        name = host_label(f) if f is not None else host
+        if not self.changed("updates", (state.flows_version, host, name), force):
+            return
+        rows = [u for u in state.updates if u.host == host]
+        cursor = table.cursor_row
+        table.clear()
+        for u in rows:
+            table.add_row(*update_cells(u), key=f"{u.host}|{u.update_id}")
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
+        table.border_title = Text(f"Updates on {safe(name) or '(no host yet)'} ({len(rows)})")
+
+
+def update_cells(u: UpdateRow) -> list[Text]:
+    """One row's cells; yes/no in the ok/failed colours, ``?`` where nothing could know."""
+    def yn(v: bool | None) -> Text:
+        if v is None:
+            return Text("?", style=DIM)
+        return Text("yes", style=style_status("ok")) if v else Text("no", style=style_status("failed"))
+
+    state = Text(safe(u.state), style=Style(color="yellow") if u.state == "missing" else
+                 (style_status("ok") if u.state == "installed" else DIM))
+    return [Text(safe(u.kb) or "—"), state, yn(u.recorded), yn(u.forwarded), yn(u.processed),
+            Text(safe(u.title or u.update_id))]
