@@ -139,6 +139,41 @@ async def test_wide_layout_groups_flows_by_host() -> None:
         assert "12:18:52" in text_of(app.query_one("#timeline", BlockList))  # local time column when wide
 
 
+class PublishedFlows:
+    """A tracker stand-in that publishes a chosen list (the real one may merge or drop flows)."""
+
+    def __init__(self, flows: list[Flow]) -> None:
+        self.flows = flows
+        self.updates: list[object] = []
+
+    def update(self, now: datetime) -> None:
+        pass
+
+
+async def test_a_selected_flow_that_disappears_is_replaced_by_its_hosts_newest() -> None:
+    app = loaded("healthy-first-scan", theme="ansi-dark")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await settle(pilot, app)
+        scan, policy, sync = app.flows
+        await pilot.press("left", "down")
+        assert app.state.selected_flow == policy.id and not app.state.follow_flow
+        app.tracker = PublishedFlows([scan, sync])  # type: ignore[assignment]
+        app.refresh_now()
+        await pilot.pause()
+        expected = next((f for f in (scan, sync) if f.host == policy.host), scan)
+        assert app.state.selected_flow == expected.id and app.flow() is expected
+        assert app.step() is not None and expected.label in str(app.query_one("#timeline", BlockList).border_title)
+        app.tracker = PublishedFlows([])  # type: ignore[assignment]
+        app.refresh_now()
+        await pilot.pause()
+        assert app.flow() is None and "No scan" in text_of(app.query_one("#flows", BlockList))
+        await pilot.press("e", "i", "3", "5", "1")  # keys that read the selection: nothing to act on, no crash
+        app.tracker = PublishedFlows([scan, policy, sync])  # type: ignore[assignment]
+        app.refresh_now()
+        await pilot.pause()
+        assert app.state.selected_flow == scan.id and app.state.follow_flow
+
+
 async def test_e_walks_problem_steps_on_the_scan_view() -> None:
     app = loaded("wsus-401")
     async with app.run_test(size=(80, 24)) as pilot:

@@ -35,7 +35,6 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -45,7 +44,7 @@ from sumtrace.live.control import Clock, Driver, DriverControl, ViewFreeze, wall
 from sumtrace.live.pipeline import Batch, FileEvent, Pipeline
 from sumtrace.parsers.entry import Entry
 from sumtrace.tui.keymap import Keymap, read_keymap
-from sumtrace.tui.keys import app_bindings, help_rows, key_label, key_table, keys_label, keys_of
+from sumtrace.tui.keys import app_bindings, conflicts, help_rows, key_label, key_table, keys_label, keys_of
 from sumtrace.tui.render import DIM, file_state_style, hms, safe, style_status
 from sumtrace.tui.screen import MainScreen
 from sumtrace.tui.state import AppState, Mode
@@ -126,7 +125,7 @@ class SumtraceApp(App[int]):
         # The user's keys, read once at start (applied, and any complaint shown, once mounted).
         self._key_specs = {spec.id: spec for spec in self.KEY_TABLE}
         self.keymap: Keymap = read_keymap({s.id for s in self.KEY_TABLE if s.rebindable})
-        self._clashes: set[str] = set()
+        self.keymap.problems.extend(conflicts(self.KEY_TABLE, self.keymap.keys))
         self.state.key_names = {s.id: keys_label(s, self.keymap.keys, " / ") for s in self.KEY_TABLE}
         self._unsubscribe = pipeline.subscribe(self._on_batch)
         if theme is None:
@@ -220,14 +219,6 @@ class SumtraceApp(App[int]):
     def _binding_action(self, binding_id: str) -> str:
         spec = self._key_specs[binding_id]
         return f"key('{spec.id}')" if spec.where == "view" else spec.action
-
-    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: DOMNode) -> None:
-        """A keymap key that another binding had: the keymap wins; say so once per binding."""
-        new = sorted({b.id or b.action for b in clashed_bindings} - self._clashes)
-        if new:
-            self._clashes.update(new)
-            self.notify(f"Keymap: {', '.join(new)} lost {'its key' if len(new) == 1 else 'their keys'} to a "
-                        "rebound key.", title="Keymap", severity="warning", markup=False, timeout=8)
 
     async def action_key(self, binding_id: str) -> None:
         """A view key: run it on the view on screen if it applies there, else where it leads (``reach``)."""

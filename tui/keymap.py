@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from textual.keys import Keys, key_to_character
+from textual.keys import Keys, format_key, key_to_character
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -84,9 +84,11 @@ def _key_name(part: str) -> str | None:
     name = name.strip()
     if not name or any(m not in _MODIFIERS for m in mods):
         return None
-    if len(name) > 1:
+    if len(name) == 1 and set(mods) - {"shift"}:
+        name = name.lower()  # a terminal sends ctrl+f for Ctrl+Shift+F too
+    elif len(name) > 1:
         name = name.lower()
-        if name not in _NAMED and key_to_character(name) is None:
+        if name not in _NAMED and key_to_character(name) is None and len(format_key(name)) != 1:
             return None
     return "+".join([*mods, name])
 

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from typing import Final, Literal, Protocol
 
 from textual.binding import Binding, BindingType
-from textual.keys import key_to_character
+from textual.keys import format_key
+
+from sumtrace.tui.logindex import FILTER_HELP
 
 Where = Literal["app", "view", "list", "help", "textual"]
 
@@ -74,7 +76,6 @@ class ViewInfo(Protocol):
     SUMMARY: str
 
 
-_LOG_KEYS_HELP = "words, -exclude, comp:NAME, thread:N, sev:error, file:NAME, host:NAME"
 
 KEYS: Final[tuple[KeySpec, ...]] = (
     KeySpec("help", "f1,question_mark", "help", "Help", "help: keys, views, glyphs and colours",
@@ -97,7 +98,7 @@ KEYS: Final[tuple[KeySpec, ...]] = (
     KeySpec("prev_error", "E", "error(-1)", "Prev error",
             "previous error record (Log), or failed or stalled step (Scan)", where="view", views=("scan", "log"),
             reach="log", palette="Previous error"),
-    KeySpec("filter", "ampersand", "filter", "Filter", f"filter the merged log: {_LOG_KEYS_HELP}", where="view",
+    KeySpec("filter", "ampersand", "filter", "Filter", f"filter the merged log: {FILTER_HELP}", where="view",
             views=("log",), reach="log", show=True, palette="Filter log"),
     KeySpec("filter_ids", "i", "filter_ids", "Flow IDs",
             "filter the merged log by the selected flow's IDs and records (again: off)", where="view",
@@ -186,8 +187,8 @@ def key_label(key: str) -> str:
     elif len(name) == 1:
         label = name.upper() if mods else name
     else:
-        char = key_to_character(name)
-        label = char if char is not None and char.isprintable() else name
+        char = format_key(name)  # slash → /, question_mark → ?
+        label = char if len(char) == 1 and char.isprintable() else name
     return "+".join([*(m.capitalize() for m in mods), label])
 
 
@@ -199,6 +200,33 @@ def keys_of(spec: KeySpec, keymap: Mapping[str, str] | None = None) -> list[str]
 
 def keys_label(spec: KeySpec, keymap: Mapping[str, str] | None = None, sep: str = " ") -> str:
     return sep.join(key_label(k) for k in keys_of(spec, keymap))
+
+
+def conflicts(table: Sequence[KeySpec], keymap: Mapping[str, str]) -> list[str]:
+    """What the user's keys take from other bindings, said plainly (Textual resolves it silently).
+
+    App and view keys share one binding map: a rebound key wins there and the other binding loses
+    it. A list's own keys (and Textual's Tab) are checked before the app's, so an app key equal
+    to one of them does nothing while a list has the focus.
+    """
+    if not keymap:
+        return []
+    out: list[str] = []
+    app_level = [s for s in table if s.where in ("app", "view")]
+    widget_level = [s for s in table if s.where in ("list", "textual")]
+    for spec in app_level:
+        if spec.id not in keymap:
+            continue
+        for key in keys_of(spec, keymap):
+            label = key_label(key)
+            for other in app_level:
+                if other.id != spec.id and label in {key_label(k) for k in keys_of(other, keymap)}:
+                    out.append(f"{label} is now {spec.id}; {other.id} loses it")
+            for other in widget_level:
+                if label in {key_label(k) for k in keys_of(other, keymap)}:
+                    where = "lists" if other.where == "list" else "every pane"
+                    out.append(f"{label} for {spec.id} is {other.id} in {where}, which comes first")
+    return out
 
 
 def help_rows(table: Sequence[KeySpec], keymap: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:

@@ -23,7 +23,7 @@ class FilesView(View):
     NAME = "files"
     KEY = "4"
     TITLE = "Files"
-    SUMMARY = "every file followed and its state (live, rotated, missing, error)"
+    SUMMARY = "every file followed and its state"
 
     def __init__(self, state: AppState) -> None:
         super().__init__(state)

@@ -67,8 +67,7 @@ class LogPane(View):
     NAME = "log"
     KEY = "2"
     TITLE = "Log"
-    SUMMARY = ("every loaded record merged in UTC order, followable live; find, filter, errors, the record's "
-               "thread, and the step a record is evidence of")
+    SUMMARY = "every record merged in UTC order, with find, filter, errors and thread highlight"
     CSS = """
     #logview {
         height: 1fr;

@@ -25,7 +25,7 @@ class LookupView(View):
     NAME = "lookup"
     KEY = "5"
     TITLE = "Lookup"
-    SUMMARY = "type or paste an error code in any spelling, or part of a name, to get its name, meaning and hint"
+    SUMMARY = "an error code in any spelling, or part of a name: its name, meaning and hint"
     CSS = """
     #lookup-input {
         margin: 0;

@@ -75,8 +75,7 @@ class ScanView(View):
     NAME = "scan"
     KEY = "1"
     TITLE = "Scan"
-    SUMMARY = ("hosts and their flows, newest first (the current scan is selected and followed); the selected "
-               "flow's steps; the records behind the selected step, from every file, in UTC order")
+    SUMMARY = "hosts and their flows, the selected flow's steps, and the records behind the selected step"
     CSS = """
     /* Wide: flows on the left, steps over evidence on the right. */
     #scan.-wide {

@@ -27,8 +27,7 @@ class UpdatesView(View):
     NAME = "updates"
     KEY = "3"
     TITLE = "Updates"
-    SUMMARY = ("per update on the selected host: the KB, title, state, and whether its state message was "
-               "recorded, forwarded and processed")
+    SUMMARY = "per update on the selected host: its KB, state, and how far its state message got"
 
     def __init__(self, state: AppState) -> None:
         super().__init__(state)
