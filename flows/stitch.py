@@ -39,22 +39,38 @@ def _key(f: Fact) -> FactKey:
 class Loaded:
     """Which logs are loaded, per host hint, so an absent log makes a step unobserved, not failed.
 
-    ``version`` grows whenever a host gains a log, so cached flows know to re-stitch.
+    Versions let cached flows know when to re-stitch, without re-stitching every host whenever
+    any host gains a log: ``version`` grows when a log name is loaded for the first time on any
+    host (what :meth:`any` answers), ``host_version(h)`` when host ``h`` gains a log.
     """
 
     by_host: dict[str, set[str]] = field(default_factory=dict)
     version: int = 0
+    _host_versions: dict[str, int] = field(default_factory=dict)
+    _anywhere: set[str] = field(default_factory=set)
+    _changes: list[str] = field(default_factory=list)  # hosts in the order they gained a log
 
     def add(self, host: str, base: str) -> bool:
         logs = self.by_host.setdefault(host, set())
         if base in logs:
             return False
         logs.add(base)
-        self.version += 1
+        self._changes.append(host)
+        self._host_versions[host] = self._host_versions.get(host, 0) + 1
+        if base not in self._anywhere:
+            self._anywhere.add(base)
+            self.version += 1
         return True
 
+    def hosts_changed_since(self, mark: int) -> tuple[int, set[str]]:
+        """The hosts that gained a log since ``mark`` (a value this method returned before, or 0)."""
+        return len(self._changes), set(self._changes[mark:])
+
+    def host_version(self, host: str) -> int:
+        return self._host_versions.get(host, 0)
+
     def any(self, names: tuple[str, ...]) -> bool:
-        return any(n in logs for logs in self.by_host.values() for n in names)
+        return any(n in self._anywhere for n in names)
 
     def host(self, host: str, names: tuple[str, ...]) -> bool:
         logs = self.by_host.get(host, set())

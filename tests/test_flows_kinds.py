@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sumtrace.flows.classify import Fact
-from sumtrace.flows.kinds.scan import ScanKind, segment
+from sumtrace.flows.kinds.scan import ScanKind
+from sumtrace.flows.kinds.scan_segment import segment
 from sumtrace.flows.stitch import FactLog, Runs, episodes, gap_runs
 from sumtrace.flows.tracker import Tracker
 from sumtrace.parsers.entry import Entry

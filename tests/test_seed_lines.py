@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from sumtrace.flows.classify import BY_COMPONENT, Fact, classify, source_key
-from sumtrace.flows.kinds.scan import resolve_messaging as _resolve_messaging
+from sumtrace.flows.kinds.scan_segment import resolve_messaging as _resolve_messaging
 from sumtrace.parsers.entry import Entry
 from tests.conftest import SEEDS
 

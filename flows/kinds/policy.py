@@ -47,6 +47,8 @@ class PolicyKind:
         self._stitched: dict[str, Stitched] = {}
         self._by_host: dict[str, list[str]] = {}
         self._loaded_version = -1
+        self._loaded_mark = 0
+        self._clients: dict[str, FactLog] = {}
 
     def route(self, f: Fact) -> str | None:
         if f.flow != "policy":
@@ -66,16 +68,25 @@ class PolicyKind:
         change = Change()
         dirty_hosts = {part.partition(":")[2] for part, log in self.logs.items()
                        if part.startswith("client:") and log.dirty}
-        server_dirty = any(log.dirty for part, log in self.logs.items() if part.startswith("server:"))
+        server_keys = [k for part, log in self.logs.items() if part.startswith("server:") and (k := log.take_dirty())]
         for log in self.logs.values():
             log.take_dirty()
+        # A site record at t can change only deliveries notified after t - 30 min (its sync window).
+        server_from = min(server_keys)[0] - _SITE_CHAIN if server_keys else None
         scans = kinds.get("scan")
         scan_hosts: set[str] = set(getattr(scans, "changed_hosts", set()))
-        everything = server_dirty or loaded.version != self._loaded_version
+        everything = loaded.version != self._loaded_version
         self._loaded_version = loaded.version
-        clients = {part.partition(":")[2]: log for part, log in self.logs.items() if part.startswith("client:")}
-        redo = set(clients) if everything else (dirty_hosts | (scan_hosts & set(clients)))
-        if not clients and (everything or "site" not in self._by_host):
+        clients = self._clients
+        for part, log in self.logs.items():
+            if part.startswith("client:") and part[7:] not in clients:
+                clients[part[7:]] = log
+        self._loaded_mark, relogged = loaded.hosts_changed_since(self._loaded_mark)
+        relogged &= set(clients)
+        touched_by_site = {h for h, log in clients.items()
+                           if server_from is not None and log.facts and log.facts[-1].utc >= server_from}
+        redo = set(clients) if everything else (dirty_hosts | relogged | touched_by_site | (scan_hosts & set(clients)))
+        if not clients and (everything or server_from is not None or "site" not in self._by_host):
             redo = {"site"}
         if not redo:
             return change
@@ -97,7 +108,8 @@ class PolicyKind:
             for fid, hint, client, sync in pieces:
                 scan_flows: list[Flow] = scans_of(scans, host) if hint else []
                 flow = describe_policy(fid, host, hint, client, sync, server, loaded, scan_flows)
-                sig = (tuple(f.key for f in client), sync.key if sync else None, tuple(flow.links), loaded.version)
+                sig = (tuple(f.key for f in client), sync.key if sync else None, tuple(flow.links), loaded.version,
+                       loaded.host_version(host))
                 ids.append(fid)
                 old = self._stitched.get(fid)
                 if old is not None and old.sig == sig:

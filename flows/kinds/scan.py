@@ -22,351 +22,28 @@ seen; the ScanJob GUID is an id field, not the key.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sumtrace.flows import diagnose
-from sumtrace.flows.catalog import SCAN_STEPS, STEP_INDEX
+from sumtrace.flows.catalog import SCAN_STEPS
 from sumtrace.flows.classify import Fact
 from sumtrace.flows.errorcodes import describe
 from sumtrace.flows.judge import settle
 from sumtrace.flows.kinds.base import Change, FlowKindModule, Removal, Stitched, add_to
+from sumtrace.flows.kinds.scan_joins import MARGIN, ScanJoiner, topics
+from sumtrace.flows.kinds.scan_segment import EPOCH_GAP_S, ScanSegment, segment
 from sumtrace.flows.model import Flow, Step, UpdateRow
 from sumtrace.flows.steps import fill
-from sumtrace.flows.stitch import FactKey, FactLog, Loaded, Runs, SortedFacts, TimeIndex, episodes, gap_runs
+from sumtrace.flows.stitch import FactKey, FactLog, Loaded, Runs, SortedFacts, episodes, gap_runs
 from sumtrace.flows.vocab import FlowKind
 
-SCAN_IDX = STEP_INDEX["scan"]
-RESTART_AT = {s.key: s.restart_at for s in SCAN_STEPS if s.restart_at is not None}
-EPOCH_GAP_S = 6 * 3600
-_WU_STARTERS = frozenset({"wu_search_start", "wu_agent_start"})
-_STATE_TOPIC_TYPES = frozenset({"500", "501"})
 _MIN = timedelta(minutes=1)
 
 
 def flow_id(kind: str, host: str, first: datetime) -> str:
     """``scan:PC01:2014-01-20T17:18:09.123Z``: the kind, the host as given, the first record's UTC time."""
     return f"{kind}:{host}:{first.strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z"
-
-
-@dataclass(slots=True)
-class ScanSegment:
-    """One scan's own client records, by step, plus what segmentation needs to know of it."""
-
-    host: str
-    facts: list[Fact] = field(default_factory=list)
-    job: str | None = None
-    max_idx: int = -1
-    first: datetime | None = None
-    last: datetime | None = None
-    steps: dict[str, list[Fact]] = field(default_factory=lambda: defaultdict(list))
-
-    def add(self, f: Fact) -> None:
-        self.facts.append(f)
-        self.steps[f.step].append(f)
-        self.max_idx = max(self.max_idx, SCAN_IDX[f.step])
-        if self.first is None:
-            self.first = f.utc
-        self.last = f.utc
-        job = f.ids.get("scan_job")
-        if job and self.job is None:
-            self.job = job
-
-    def first_id(self, name: str) -> str | None:
-        for f in self.facts:
-            if name in f.ids:
-                return f.ids[name]
-        return None
-
-
-# ----------------------------------------------------------------------------- segment
-
-
-def filter_wu(facts: Sequence[Fact]) -> list[Fact]:
-    """Keep WindowsUpdate.log search records only for searches ConfigMgr (CcmExec) asked for."""
-    windows: list[tuple[datetime, datetime | None]] = []
-    open_start: datetime | None = None
-    for f in facts:
-        if f.step != "wua_search" or f.entry.format not in ("wu-legacy", "wu-etw"):
-            continue
-        caller = f.values.get("caller") or f.values.get("caller2")
-        if f.name == "wu_search_start":
-            open_start = f.utc if caller and caller.lower().startswith("ccmexec") else None
-        elif f.name == "wu_search_end" and open_start is not None:
-            windows.append((open_start, f.utc))
-            open_start = None
-    if open_start is not None:
-        windows.append((open_start, None))
-    out = []
-    for f in facts:
-        if f.step == "wua_search" and f.entry.format in ("wu-legacy", "wu-etw"):
-            caller = f.values.get("caller") or f.values.get("caller2")
-            if caller:
-                if not caller.lower().startswith("ccmexec"):
-                    continue
-            elif not any(a <= f.utc and (b is None or f.utc <= b) for a, b in windows):
-                continue
-        out.append(f)
-    return out
-
-
-def resolve_messaging(facts: Sequence[Fact]) -> list[Fact]:
-    """Give CcmMessaging records their step from the queue their message was sent to."""
-    queue_of: dict[str, str] = {}
-    for f in facts:
-        if f.name == "msg_queued":
-            queue_of[f.ids["message"]] = f.values.get("queue", "").lower()
-    out = []
-    last_kind: str | None = None
-    for f in facts:
-        f.step = f.rule_step  # resolution must be idempotent: every re-stitch starts from the rule's step
-        if f.step == "?" or f.name in ("msg_post", "msg_no_reply"):
-            queue = f.values.get("queue", "").lower() or queue_of.get(f.ids.get("message", ""), "")
-            if f.name == "msg_post":
-                queue = last_kind or ""
-            kind = "location" if "locationmanager" in queue else "relay" if "relayendpoint" in queue else None
-            if kind is None:
-                continue
-            if f.name in ("msg_queued", "msg_sending"):
-                last_kind = queue
-                f.step = "mp_send" if kind == "location" else "state_upload"
-            elif f.name == "msg_delivered":
-                f.step = "mp_reply" if kind == "location" else "state_upload"
-            elif f.name == "msg_error":
-                f.step = "mp_send" if kind == "location" else "state_upload"
-            else:
-                f.step = "state_upload"
-        if f.name in ("sm_adding", "sm_recorded"):
-            topic_type = f.values.get("topic_type")
-            if topic_type not in _STATE_TOPIC_TYPES:
-                continue
-            if topic_type == "501":  # the UpdateSource scan state ScanAgent raises when it requests the scan
-                f.step = "scan_request"
-        if f.name in ("msg_got_reply", "msg_delivered_local"):
-            where = (f.values.get("queue") or f.values.get("endpoint") or "").lower()
-            if "ls_replylocations" not in where:
-                continue
-        out.append(f)
-    return out
-
-
-def segment(facts: Sequence[Fact]) -> list[ScanSegment]:
-    """Split one epoch of a client's facts into scans: by ScanJob GUID where logged, else by scan cycle."""
-    scans: list[ScanSegment] = []
-    by_job: dict[str, ScanSegment] = {}
-    cur: ScanSegment | None = None
-    for f in resolve_messaging(filter_wu(facts)):
-        job = f.ids.get("scan_job")
-        if job and job in by_job:
-            target = by_job[job]
-            target.add(f)
-            if target is cur or (cur is not None and target.first and cur.first and target.first > cur.first):
-                cur = target
-            continue
-        new = cur is None
-        if cur is not None and f.name in ("policy_available", "policy_added") and any(
-                x.name == "no_policy" for x in cur.facts):
-            new = True
-        elif cur is not None:
-            limit = RESTART_AT.get(f.step)
-            if job and cur.job and job != cur.job:
-                new = True
-            elif limit is not None and cur.max_idx >= limit:
-                new = f.step != "wua_search" or f.name in _WU_STARTERS
-        if new:
-            cur = ScanSegment(f.host)
-            scans.append(cur)
-        assert cur is not None
-        cur.add(f)
-        if job and job not in by_job:
-            by_job[job] = cur
-    return scans
-
-
-# ----------------------------------------------------------------------------- join
-
-
-@dataclass(slots=True)
-class _Joins:
-    """Records from other machines attached to each scan (by scan id), and how they were joined."""
-
-    steps: dict[str, dict[str, list[Fact]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
-    how: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
-
-    def attach(self, sid: str, step: str, facts: Sequence[Fact], how: str) -> None:
-        self.steps[sid][step].extend(facts)
-        self.how[sid][step] = how
-
-    def sig(self, sid: str) -> tuple[object, ...]:
-        steps = self.steps.get(sid)
-        if not steps:
-            return ()
-        return tuple((k, len(v), v[0].key, v[-1].key, self.how[sid].get(k)) for k, v in sorted(steps.items()))
-
-
-def _topics(f: Fact | None) -> list[str]:
-    if f is None or not f.values.get("topics"):
-        return []
-    return [t.split(":")[0] for t in f.values["topics"].split(",")]
-
-
-def _scan_topics(s: ScanSegment) -> set[str]:
-    out = {f.ids["topic"] for f in s.steps.get("update_states", []) if "topic" in f.ids}
-    for f in s.steps.get("state_upload", []):
-        out.update(_topics(f))
-    return out
-
-
-def _upload_anchor(s: ScanSegment) -> Fact | None:
-    up = s.steps.get("state_upload", [])
-    for name in ("msg_post", "sm_forwarded", "sm_body"):
-        for f in up:
-            if f.name == name:
-                return f
-    return None
-
-
-def _done_at(facts: Sequence[Fact]) -> datetime | None:
-    done = [f.utc for f in facts if f.outcome == "done"]
-    return max(done) if done else None
-
-
-def join_mp_lookup(scans: Sequence[tuple[str, ScanSegment]], eps: Sequence[list[Fact]], joins: _Joins) -> None:
-    """An MP lookup belongs to the scan whose location request went out just before it."""
-    anchors: list[tuple[datetime, tuple[str, ScanSegment, Fact | None]]] = []
-    for sid, s in scans:
-        loc = s.steps.get("location_request", [])
-        sent = next((f for f in loc if f.name == "ls_request_body"), None)
-        anchor = sent or (loc[0] if loc else None)
-        if anchor is not None:
-            anchors.append((anchor.utc, (sid, s, sent)))
-    index = TimeIndex(anchors)
-    for ep in eps:
-        req = next((f for f in ep if f.name == "mp_request_body"), None)
-        if req is None:
-            continue
-        source = req.ids.get("update_source")
-        version = req.values.get("content_version")
-        ips = set(req.values.get("client_ips", "").split())
-        best: tuple[float, str] | None = None
-        for sid, s, sent in index.between(req.utc - timedelta(seconds=900), req.utc + timedelta(seconds=120)):
-            s_source = s.first_id("update_source")
-            if source and s_source and source != s_source:
-                continue
-            if version and sent and sent.values.get("content_version") not in (None, version):
-                continue
-            if ips and sent and sent.values.get("client_ips") and not ips & set(sent.values["client_ips"].split()):
-                continue
-            anchor_t = (sent or s.steps["location_request"][0]).utc
-            delta = abs((req.utc - anchor_t).total_seconds())
-            if best is None or delta < best[0]:
-                best = (delta, sid)
-        if best is not None:
-            joins.attach(best[1], "mp_lookup", ep, "update_source+content_version" + ("+client_ip" if ips else ""))
-
-
-def join_relay(scans: Sequence[tuple[str, ScanSegment]], eps: Sequence[list[Fact]], posts: SortedFacts,
-               joins: _Joins) -> None:
-    """A relay belongs to the scan whose state messages were posted just before it (one relay per scan)."""
-    anchors = [(a.utc, (sid, s)) for sid, s in scans if (a := _upload_anchor(s)) is not None]
-    index = TimeIndex(anchors)
-    used: set[str] = set()
-    for ep in sorted(eps, key=lambda e: e[0].key):
-        start = ep[0]
-        body = next((f for f in ep if f.name == "relay_body"), None)
-        netbios = body.values.get("netbios") if body else None
-        topics = set(_topics(body)) if body else set()
-        best: tuple[float, str, str] | None = None
-        for sid, s in index.between(start.utc - timedelta(seconds=600), start.utc + timedelta(seconds=120)):
-            if sid in used:
-                continue
-            upload = _upload_anchor(s)
-            assert upload is not None
-            delta = (start.utc - upload.utc).total_seconds()
-            how = "time"
-            s_topics = _scan_topics(s)
-            if topics and s_topics:
-                if not topics & s_topics:
-                    continue
-                how = "state_topic+serial"
-            elif netbios and s.steps.get("state_upload"):
-                names = {f.values.get("netbios") for f in s.steps["state_upload"]}
-                if netbios not in names:
-                    continue
-                how = "netbios"
-            if best is None or abs(delta) < best[0]:
-                best = (abs(delta), sid, how)
-        if best is None:
-            continue
-        used.add(best[1])
-        near = posts.between(start.utc - timedelta(seconds=30), start.utc + timedelta(seconds=30))
-        joins.attach(best[1], "mp_relay", sorted([*ep, *near], key=lambda x: x.key), best[2])
-
-
-def join_statesys(scans: Sequence[tuple[str, ScanSegment]], batches: Sequence[list[Fact]],
-                  tasks: SortedFacts, joins: _Joins) -> None:
-    """StateSys loads the scan's SMX file (by name when logged, else the first batch after the relay)."""
-    by_smx: dict[str, list[Fact]] = {}
-    timed: list[tuple[datetime, list[Fact]]] = []
-    for batch in sorted(batches, key=lambda b: b[0].key):
-        files = {f.values.get("smx", "").upper() for f in batch if f.name == "ss_processing_file"}
-        for name in files:
-            by_smx.setdefault(name, batch)
-        timed.append((batch[0].utc, batch))
-    all_index = TimeIndex(timed)
-    fileless = TimeIndex((t, b) for t, b in timed if not any(f.name == "ss_processing_file" for f in b))
-    for sid, s in scans:
-        relay = joins.steps.get(sid, {}).get("mp_relay", [])
-        smx = {f.values.get("smx", "").upper() for f in relay if f.values.get("smx")}
-        anchor = _done_at(relay) or _done_at(s.steps.get("state_upload", []))
-        if anchor is None:
-            continue
-        lo, hi = anchor - _MIN, anchor + timedelta(minutes=20)
-        chosen: list[Fact] | None = None
-        how = "time"
-        if smx:
-            named = [by_smx[n] for n in smx if n in by_smx]
-            in_time = fileless.between(lo, hi)
-            candidates = [(b[0].key, b, "smx_file") for b in named] + [(b[0].key, b, "time") for b in in_time[:1]]
-            if candidates:
-                _, chosen, how = min(candidates, key=lambda c: c[0])
-        else:
-            in_time = all_index.between(lo, hi)
-            chosen = in_time[0] if in_time else None
-        if chosen is None:
-            continue
-        joins.attach(sid, "state_processing", chosen, how)
-        task_facts = _sum_task(tasks, max(f.utc for f in chosen))
-        if task_facts:
-            joins.attach(sid, "summarization", task_facts, "time")
-
-
-def _sum_task(tasks: SortedFacts, after: datetime) -> list[Fact]:
-    """The first SUM summarization task that starts (and its end) after the state messages were processed."""
-    started: dict[str, Fact] = {}
-    for f in tasks.from_time(after):
-        task = f.values.get("task", "")
-        if not (task.upper().startswith("SUM ") or task.startswith("<")):
-            continue
-        if f.name == "ss_task_started":
-            started.setdefault(task, f)
-        elif f.name in ("ss_task_done", "ss_task_failed"):
-            return [x for x in (started.get(task), f) if x is not None]
-        if len(started) > 50:
-            break
-    return list(started.values())[:1]
-
-
-def join_wsus_iis(scans: Sequence[tuple[str, ScanSegment]], hits: SortedFacts, joins: _Joins) -> None:
-    """WSUS IIS errors (4xx/5xx) logged while the scan's WUA search ran are evidence of that search."""
-    for sid, s in scans:
-        search = s.steps.get("wua_search", [])
-        if search:
-            found = [f for f in hits.between(search[0].utc - _MIN, search[-1].utc + _MIN) if f.outcome == "fail"]
-            if found:
-                joins.attach(sid, "wua_search", found[:10], "")
 
 
 # ----------------------------------------------------------------------------- describe and diagnose
@@ -452,17 +129,18 @@ def diagnose_scan(flow: Flow, s: ScanSegment, joined: Mapping[str, list[Fact]], 
 # ----------------------------------------------------------------------------- updates table
 
 
-def updates_of(host: str, scans: Sequence[tuple[str, ScanSegment]], joins: _Joins, loaded: Loaded) -> list[UpdateRow]:
+def updates_of(host: str, scans: Sequence[tuple[str, ScanSegment]], joins: ScanJoiner,
+               loaded: Loaded) -> list[UpdateRow]:
     rows: dict[str, UpdateRow] = {}
     processed_known = loaded.any(("statesys",))
     for sid, s in scans:
-        processing = joins.steps.get(sid, {}).get("state_processing", [])
+        processing = joins.evidence(sid)[0].get("state_processing", [])
         processed = bool(processing) and all(f.values.get("bad", "0") == "0" for f in processing if f.name == "ss_batch")
         upload = s.steps.get("state_upload", [])
         forwarded_topics: set[str] = set()
         forwarded_any = any(f.name == "sm_forwarded" for f in upload)
         for f in upload:
-            forwarded_topics.update(_topics(f))
+            forwarded_topics.update(topics(f))
         for f in s.facts:
             uid = f.ids.get("update") or (f.ids.get("topic") if f.name in ("sm_recorded", "sm_adding") else None)
             if not uid or f.name == "wua_pruning":
@@ -516,11 +194,14 @@ class ScanKind:
         self._segs: dict[str, list[list[ScanSegment]]] = {}
         self._remote: dict[str, Runs] = {}
         self._names: dict[str, tuple[FactKey, str]] = {}
+        self._pairs: dict[str, list[tuple[str, ScanSegment]]] = {}
         self._stitched: dict[str, Stitched] = {}
-        self._by_host: dict[str, list[str]] = {}
+        self._joins = ScanJoiner()
         self._updates: dict[str, list[UpdateRow]] = {}
         self._update_sig: dict[str, tuple[object, ...]] = {}
         self._loaded_version = -1
+        self._loaded_mark = 0
+        self._host_of: dict[str, str] = {}  # scan id → host
         self.changed_hosts: set[str] = set()  # hosts whose scans changed in the last stitch (policy links)
 
     def route(self, f: Fact) -> str | None:
@@ -548,84 +229,105 @@ class ScanKind:
 
     def scans_of(self, host: str) -> list[Flow]:
         """The host's scans, oldest first (stitched, not judged)."""
-        return [self._stitched[i].flow for i in self._by_host.get(host, [])]
+        return [self._stitched[sid].flow for sid, _ in self._pairs.get(host, []) if sid in self._stitched]
 
     def updates(self) -> list[UpdateRow]:
         return [row for host in sorted(self._updates) for row in self._updates[host]]
 
     # ------------------------------------------------------------------ stitch
 
-    def _remote_runs(self, prefix: str) -> list[list[Fact]]:
-        return [run for part, runs in sorted(self._remote.items()) if part.startswith(prefix) for run in runs.runs]
+    def _runs(self, prefix: str) -> list[list[list[Fact]]]:
+        return [runs.runs for part, runs in sorted(self._remote.items()) if part.startswith(prefix)]
 
-    def _remote_facts(self, prefix: str) -> SortedFacts:
+    def _facts(self, prefix: str) -> SortedFacts:
         return SortedFacts.merged(log for part, log in sorted(self.logs.items()) if part.startswith(prefix))
 
     def stitch(self, loaded: Loaded, kinds: Mapping[FlowKind, FlowKindModule]) -> Change:
         change = Change()
         self.changed_hosts = set()
+        earliest: datetime | None = None
+        task_from: datetime | None = None
         dirty_hosts: set[str] = set()
-        remote_dirty = False
         for part, log in self.logs.items():
-            if not log.dirty:
-                continue
             dirty = log.take_dirty()
+            if dirty is None:
+                continue
+            earliest = dirty[0] if earliest is None or dirty[0] < earliest else earliest
             kind, _, host = part.partition(":")
             if kind == "client":
                 self._resegment(host, log, dirty)
                 dirty_hosts.add(host)
-            else:
-                remote_dirty = True
-                runs = self._remote.get(part)
-                if runs is None:
-                    runs = self._remote[part] = Runs(_REMOTE_SPLIT.get(kind, lambda fs: [list(fs)]))
-                runs.refresh(log, dirty)
-        loaded_changed = loaded.version != self._loaded_version
-        self._loaded_version = loaded.version
-        if not dirty_hosts and not remote_dirty and not loaded_changed:
-            return change
-        # Which scans exist now, per host, in order; ids from each scan's first record.
-        hosts: dict[str, list[tuple[str, ScanSegment]]] = {}
-        for host, epochs in self._segs.items():
-            scans = [s for ep in epochs for s in ep]
+                continue
+            if kind == "sumtask":
+                task_from = dirty[0] if task_from is None or dirty[0] < task_from else task_from
+            runs = self._remote.get(part)
+            if runs is None:
+                runs = self._remote[part] = Runs(_REMOTE_SPLIT.get(kind, lambda fs: [list(fs)]))
+            runs.refresh(log, dirty)
+        # Which scans each re-segmented host has now, with their ids; the scans that vanished.
+        gone: dict[str, tuple[str, ScanSegment]] = {}
+        for host in dirty_hosts:
+            scans = [s for ep in self._segs.get(host, []) for s in ep]
             # A "policy not received yet" that a later scan cycle answered is history, not a finding.
             scans = [sc for i, sc in enumerate(scans)
                      if i == len(scans) - 1 or any(x.name != "no_policy" for x in sc.facts)]
-            hosts[host] = _with_ids(host, scans)
-        every = [pair for pairs in hosts.values() for pair in pairs]
-        joins = _Joins()
-        join_mp_lookup(every, self._remote_runs("mp_lookup:"), joins)
-        join_relay(every, self._remote_runs("mp_relay:"), self._remote_facts("iis_post:"), joins)
-        join_statesys(every, self._remote_runs("statesys:"), self._remote_facts("sumtask:"), joins)
-        join_wsus_iis(every, self._remote_facts("iis_wsus:"), joins)
-        alive: set[str] = set()
-        for host, pairs in hosts.items():
-            name = self._names.get(host, (None, None))[1]
-            for i, (sid, s) in enumerate(pairs):
-                alive.add(sid)
-                superseded = i < len(pairs) - 1
-                sig = (len(s.facts), s.facts[0].key, s.facts[-1].key, superseded, loaded.version, name,
-                       joins.sig(sid))
-                old = self._stitched.get(sid)
-                if old is not None and old.sig == sig:
-                    continue
-                flow = describe_scan(sid, s, joins.steps.get(sid, {}), joins.how.get(sid, {}), loaded, superseded, name)
-                st = Stitched(flow, awaiting=not superseded, sig=sig)
-                self._stitched[sid] = st
-                change.changed[sid] = st
+            pairs = _with_ids(host, scans)
+            alive = {sid for sid, _ in pairs}
+            gone.update({sid: (host, s) for sid, s in self._pairs.get(host, []) if sid not in alive})
+            self._pairs[host] = pairs
+            self._host_of.update((sid, host) for sid in alive)
+        for sid in gone:
+            self._host_of.pop(sid, None)
+        # Joins: from the earliest new record on (less the reach of a join), and wherever a join
+        # pointed to a scan that vanished.
+        joined: set[str] = set()
+        if earliest is not None:
+            t0 = earliest - MARGIN
+            lost = self._joins.earliest_join_of(set(gone))
+            if lost is not None and lost < t0:
+                t0 = lost
+            self._joins.forget(gone)
+            joined = self._joins.refresh(
+                None if t0 <= _FIRST else t0, self._pairs,
+                self._runs("mp_lookup:"), self._runs("mp_relay:"), self._facts("iis_post:"),
+                self._runs("statesys:"), self._facts("sumtask:"), task_from, self._facts("iis_wsus:"))
+        # Re-describe the scans whose records, joins, place or loaded logs changed.
+        self._loaded_mark, relogged = loaded.hosts_changed_since(self._loaded_mark)
+        relogged &= set(self._pairs)
+        if loaded.version != self._loaded_version:
+            self._loaded_version = loaded.version
+            relogged = set(self._pairs)
+        hosts = dirty_hosts | relogged | {self._host_of[sid] for sid in joined if sid in self._host_of}
+        for host in hosts:
+            self._describe_host(host, loaded, change)
+        for sid, (host, _) in gone.items():
+            old = self._stitched.pop(sid, None)
+            if old is not None:
+                change.removed.append(self._removal(old.flow, self._pairs.get(host, [])))
                 self.changed_hosts.add(host)
-            ids = [sid for sid, _ in pairs]
-            self._by_host[host] = ids
-            usig = tuple(self._stitched[sid].sig for sid in ids)
-            if self._update_sig.get(host) != usig:
-                self._update_sig[host] = usig
-                self._updates[host] = updates_of(host, pairs, joins, loaded)
-                change.updates_changed = True
-        for sid in [sid for sid in self._stitched if sid not in alive]:
-            gone = self._stitched.pop(sid).flow
-            change.removed.append(self._removal(gone, hosts.get(gone.host, [])))
-            self.changed_hosts.add(gone.host)
         return change
+
+    def _describe_host(self, host: str, loaded: Loaded, change: Change) -> None:
+        pairs = self._pairs.get(host, [])
+        name = self._names.get(host, (None, None))[1]
+        for i, (sid, s) in enumerate(pairs):
+            superseded = i < len(pairs) - 1
+            sig = (len(s.facts), s.facts[0].key, s.facts[-1].key, superseded, loaded.version,
+                   loaded.host_version(host), name, self._joins.sig(sid))
+            old = self._stitched.get(sid)
+            if old is not None and old.sig == sig:
+                continue
+            steps, how = self._joins.evidence(sid)
+            flow = describe_scan(sid, s, steps, how, loaded, superseded, name)
+            st = Stitched(flow, awaiting=not superseded, sig=sig)
+            self._stitched[sid] = st
+            change.changed[sid] = st
+            self.changed_hosts.add(host)
+        usig = tuple(self._stitched[sid].sig for sid, _ in pairs if sid in self._stitched)
+        if self._update_sig.get(host) != usig:
+            self._update_sig[host] = usig
+            self._updates[host] = updates_of(host, pairs, self._joins, loaded)
+            change.updates_changed = True
 
     def _resegment(self, host: str, log: FactLog, dirty: FactKey | None) -> None:
         runs = self._epochs.get(host)
@@ -671,6 +373,7 @@ def _with_ids(host: str, scans: Sequence[ScanSegment]) -> list[tuple[str, ScanSe
     return out
 
 
+_FIRST = datetime(1971, 1, 1, tzinfo=timezone.utc)  # a window starting before any log means "everything"
 _REMOTE_SPLIT = {
     "mp_lookup": lambda fs: episodes(fs, frozenset({"mp_request_body"}), frozenset({"mp_reply_body"}), 120),
     "mp_relay": lambda fs: episodes(fs, frozenset({"relay_start"}), frozenset(), 300),

@@ -72,7 +72,7 @@ class WsusSyncKind:
         self.logs: dict[str, FactLog] = {}
         self._runs: dict[str, Runs] = {}
         self._stitched: dict[str, Stitched] = {}
-        self._by_host: dict[str, list[str]] = {}
+        self._run_ids: dict[str, list[str | None]] = {}  # per partition, one per run (None: not a sync)
         self._loaded_version = -1
 
     def route(self, f: Fact) -> str | None:
@@ -92,22 +92,25 @@ class WsusSyncKind:
         everything = loaded.version != self._loaded_version
         self._loaded_version = loaded.version
         for part, log in self.logs.items():
-            if not log.dirty and not everything:
-                continue
             dirty = log.take_dirty()
+            if dirty is None and not everything:
+                continue
             host = part.partition(":")[2]
             runs = self._runs.get(part)
             if runs is None:
                 runs = self._runs[part] = Runs(sync_runs)
             k = runs.refresh(log, dirty) if dirty is not None else 0
-            ids: list[str] = []
-            for i, run in enumerate(runs.runs):
+            if everything:
+                k = 0
+            old_ids = self._run_ids.get(part, [])
+            kept, dropped = old_ids[:k], [i for i in old_ids[k:] if i is not None]
+            new_ids: list[str | None] = []
+            for run in runs.runs[k:]:
                 if not any(f.step == "start" for f in run) and not any(f.outcome for f in run):
+                    new_ids.append(None)
                     continue
                 fid = flow_id("wsus_sync", host, run[0].utc)
-                ids.append(fid)
-                if i < k and fid in self._stitched:
-                    continue
+                new_ids.append(fid)
                 sig = (len(run), run[0].key, run[-1].key, loaded.version)
                 old = self._stitched.get(fid)
                 if old is not None and old.sig == sig:
@@ -115,10 +118,12 @@ class WsusSyncKind:
                 st = Stitched(describe_sync(fid, host, run, loaded), True, sig)
                 self._stitched[fid] = st
                 change.changed[fid] = st
-            for fid in self._by_host.get(host, []):
-                if fid not in ids and fid in self._stitched:
+            ids = kept + new_ids
+            self._run_ids[part] = ids
+            alive = {i for i in new_ids if i is not None}
+            for fid in dropped:
+                if fid not in alive and fid in self._stitched:
                     gone = self._stitched.pop(fid).flow
-                    into = max((i for i in ids if i < fid), default=None)
+                    into = max((i for i in ids if i is not None and i < fid), default=None)
                     change.removed.append(Removal(gone, "merged" if into else "dropped", into))
-            self._by_host[host] = ids
         return change
