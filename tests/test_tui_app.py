@@ -25,7 +25,7 @@ from sumtrace.parsers.files import discover
 from sumtrace.parsers.stream import parse_bytes
 from sumtrace.tui.app import SumtraceApp
 from sumtrace.tui.logindex import R_COMP, R_FILE, R_LINE, R_MSG, R_SEV, R_THREAD
-from sumtrace.tui.widgets import BlockList, LogView, TopBar
+from sumtrace.tui.widgets import BlockList, KeyBar, LogView, TopBar
 from tests.conftest import FIXTURES, cm
 
 
@@ -377,6 +377,31 @@ async def test_help_and_palette_commands() -> None:
         assert {"Pause / resume", "Find in log", "Filter log by flow IDs", "Show Lookup"} <= set(titles)
         ids = {b.id for b in app.BINDINGS if hasattr(b, "id")}
         assert {"help", "pause", "follow", "find", "next_error", "prev_error", "quit"} <= ids
+
+
+async def test_palette_commands_and_bar_clicks_do_what_the_keys_do() -> None:
+    app = loaded("wsus-401")
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        commands = {c.title: c.callback for c in app.get_system_commands(app.screen)}
+        assert app.state.selected_step == "wua_search"
+        await commands["Next error"]()  # on the Scan view: the next problem step, as e does
+        assert app.view == "scan" and app.state.selected_step == "search_complete"
+        await commands["Find in log"]()  # elsewhere, a Log key opens the Log view first
+        await pilot.pause()
+        bar = app.query_one("#logbar", Input)
+        assert app.view == "log" and app.focused is bar
+        await pilot.press("escape")
+        await commands["Show Files"]()
+        assert app.view == "files"
+        topbar = app.query_one("#topbar", TopBar)
+        x = topbar.render().plain.index("2 Log")
+        await pilot.click("#topbar", offset=(x, 0))
+        assert app.view == "log"
+        keybar = app.query_one(KeyBar)
+        x = keybar.render().plain.index("p Pause")
+        await pilot.click(KeyBar, offset=(x + 1, 0))
+        assert app.control.paused
 
 
 # ------------------------------------------------------------------------------------ pause, data

@@ -152,11 +152,13 @@ class SumtraceApp(App[int]):
 
     @property
     def view(self) -> str:
+        """The name of the view on screen (``scan``, ``log``, ...)."""
         return self.main.current.NAME
 
     # ================================================================== layout
 
     def get_default_screen(self) -> Screen[Any]:
+        """The main screen, with the view keys as the user has them (the keymap was read in ``__init__``)."""
         view_keys = [key_label(keys_of(self._key_specs[f"view_{v.NAME}"], self.keymap.keys)[0]) for v in VIEWS]
         self.main = MainScreen(self.state, VIEWS, view_keys, self._start)
         return self.main
@@ -483,12 +485,14 @@ class SumtraceApp(App[int]):
         return view
 
     def action_view(self, name: str) -> None:
+        """``1``-``5``: show a view."""
         self._show(name)
 
     def on_view_show(self, event: View.Show) -> None:
         self._show(event.view)
 
     def action_help(self) -> None:
+        """F1: the keys as the user has them (keymap applied), with their ids for ``keymap.toml``."""
         if not isinstance(self.screen, HelpScreen):
             closing = self._key_specs["close_help"]
             self.push_screen(HelpScreen(help_rows(self.KEY_TABLE, self.keymap.keys),
@@ -504,11 +508,13 @@ class SumtraceApp(App[int]):
             self.call_driver(fn)
 
     def action_pause(self) -> None:
+        """``p``: live, freeze the screen (the tail goes on); replay or demo, pause the source itself."""
         c = self.control
         self._control(c.resume if c.paused else c.pause)
         self._tick(force=True)
 
     def action_step(self) -> None:
+        """``s`` while paused: live, show what has arrived once; replay, play one record."""
         if self.control.paused:
             self._control(self.control.step)
             self._tick(force=True)

@@ -64,6 +64,7 @@ def current_block(text: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Rewrite (or ``--check``) the README's block; 0 when it is current, 1 when stale, 2 without markers."""
     ap = argparse.ArgumentParser(prog="python -m sumtrace.tui.keydoc",
                                  description="Write the README's key table from the key table.")
     ap.add_argument("readme", type=Path, help="the README to update (its key table markers must be there)")

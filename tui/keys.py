@@ -64,6 +64,7 @@ class KeySpec:
 
     @property
     def rebindable(self) -> bool:
+        """Textual's own keys (Tab) are listed for the reader; the keymap does not reach them."""
         return self.where != "textual"
 
 
@@ -164,6 +165,7 @@ def list_bindings() -> list[BindingType]:
 
 
 def help_bindings() -> list[BindingType]:
+    """The help screen's own keys (it is modal: the app's keys do not reach past it)."""
     return [_binding(s, s.action) for s in KEYS if s.where == "help"]
 
 
@@ -199,6 +201,7 @@ def keys_of(spec: KeySpec, keymap: Mapping[str, str] | None = None) -> list[str]
 
 
 def keys_label(spec: KeySpec, keymap: Mapping[str, str] | None = None, sep: str = " ") -> str:
+    """Every key of ``spec`` as a person reads it, joined by ``sep``."""
     return sep.join(key_label(k) for k in keys_of(spec, keymap))
 
 

@@ -163,6 +163,7 @@ FILE_STATE_LOOK: Final[dict[str, str]] = {"live": "ok", "replay": "ok", "rotated
 
 
 def file_state_style(state: str) -> Style:
+    """A file state (live, rotated, missing, ...) in the colour of the status it amounts to."""
     return style_status(FILE_STATE_LOOK.get(state, ""))
 
 

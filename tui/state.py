@@ -133,6 +133,7 @@ class AppState:
             self.files_version += 1
 
     def file_event(self, fe: FileEvent) -> None:
+        """The watcher said something about a file (opened, rotated, truncated, deleted, error)."""
         path = fe.path or "(watcher)"
         fs = self.files.get(path)
         if fs is None:
@@ -230,6 +231,7 @@ class AppState:
             self.selected_step = default_step(f) if f is not None else None
 
     def select_step(self, key: str | None) -> None:
+        """The user picked a step; it is followed again only if it is the one the flow would show anyway."""
         f = self.flow()
         self.selected_step = key
         self.follow_step = f is not None and key == default_step(f)

@@ -20,6 +20,8 @@ from sumtrace.tui.view_base import View
 COLUMNS = (("state", "State"), ("host", "Host"), ("file", "File"), ("entries", "Records"), ("detail", "Detail"))
 
 class FilesView(View):
+    """The followed files, by host then path, with their state and record count."""
+
     NAME = "files"
     KEY = "4"
     TITLE = "Files"

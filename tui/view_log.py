@@ -199,14 +199,17 @@ class LogPane(View):
         self.w_log.focus()
 
     def action_find(self) -> None:
+        """``/``: open the bar to type the find text (Enter finds the next match)."""
         nxt = f"{self.state.key('find_next')} / {self.state.key('find_prev')}"
         self._show_bar("find", self.find_text, f"find text (Enter: next match; {nxt} afterwards)")
 
     def action_filter(self) -> None:
+        """``&``: open the bar with the current text filter to change it."""
         text = self._text_filter.text if self._text_filter is not None else ""
         self._show_bar("filter", text, "words  -exclude  comp:NAME  thread:N  sev:error  file:NAME  host:NAME")
 
     def action_escape(self) -> None:
+        """Esc: close the bar if it is open, else drop the filters."""
         if not self.w_bar.has_class("-hidden"):
             self._hide_bar()
             return
@@ -241,6 +244,7 @@ class LogPane(View):
     # ------------------------------------------------------------------ filters
 
     def action_filter_ids(self) -> None:
+        """``i``: only the records carrying the selected flow's IDs or behind its steps; again: off."""
         if self._ids_filter is not None:
             self._ids_filter = None
         else:
@@ -290,6 +294,7 @@ class LogPane(View):
     # ------------------------------------------------------------------ find, errors, thread
 
     def action_find_next(self, direction: int) -> None:
+        """``n`` / ``N``: the next (previous) match, wrapping around; asks for the text if there is none."""
         if not self.find_text:
             self.action_find()
             return
@@ -361,6 +366,7 @@ class LogPane(View):
                     timeout=2)
 
     def action_thread(self) -> None:
+        """``t``: underline every record of the cursor record's thread; again: off."""
         lv = self.w_log
         if lv.thread is not None:
             lv.thread = None

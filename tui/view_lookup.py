@@ -22,6 +22,8 @@ from sumtrace.tui.widgets import BlockList
 
 
 class LookupView(View):
+    """A code box and what sumtrace knows of the code; prefilled with the selected step's error."""
+
     NAME = "lookup"
     KEY = "5"
     TITLE = "Lookup"

@@ -72,6 +72,8 @@ def _flow_sig(f: Flow | None) -> tuple[object, ...]:
 
 
 class ScanView(View):
+    """Flows, the selected flow's steps, the selected step's evidence; ``e`` walks the problem steps."""
+
     NAME = "scan"
     KEY = "1"
     TITLE = "Scan"

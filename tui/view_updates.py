@@ -24,6 +24,8 @@ COLUMNS = (("kb", "KB"), ("state", "State"), ("recorded", "Recorded"), ("forward
 
 
 class UpdatesView(View):
+    """The updates of the selected flow's host (every host's, when nothing is selected yet: the first)."""
+
     NAME = "updates"
     KEY = "3"
     TITLE = "Updates"

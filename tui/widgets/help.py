@@ -30,20 +30,19 @@ from sumtrace.tui.render import (
 )
 from sumtrace.tui.widgets.blocklist import BlockList
 
-KEY_COLUMN = 24
-
 
 def help_blocks(keys: Sequence[tuple[str, str, str]]) -> list[Block]:
     """``keys`` are (keys, what it does, binding id) rows, in the key table's order."""
+    column = min(24, max((len(k) for k, _, _ in keys), default=0) + 2)  # every key fits, no wider
     blocks = [Block("h0", [Line(Text("sumtrace: each step of a ConfigMgr software-update scan, live", style=BOLD)),
                            Line(Text(""))], selectable=False)]
     for i, (k, d, binding_id) in enumerate(keys):
         t = Text()
-        t.append(f"{k:<{KEY_COLUMN - 1}} ", BOLD)
+        t.append(f"{k:<{column - 1}} ", BOLD)
         t.append(d)
         if binding_id:
             t.append(f"  [{binding_id}]", DIM)
-        blocks.append(Block(f"k{i}", [Line(t, wrap=True, indent=KEY_COLUMN)], selectable=False))
+        blocks.append(Block(f"k{i}", [Line(t, wrap=True, indent=column)], selectable=False))
     blocks.append(Block("ids", [Line(Text("\n[ids] name the keys in keymap.toml: see the README, 'The screen'.",
                                           style=DIM), wrap=True)], selectable=False))
     legend = Text("\nStatuses: ")
