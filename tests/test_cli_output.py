@@ -109,7 +109,10 @@ def test_palette_takes_the_colour_system_from_rich(monkeypatch: pytest.MonkeyPat
     styles = {"failed": STATUS_LOOK["failed"].style}
     for var in ("FORCE_COLOR", "TTY_COMPATIBLE", "NO_COLOR"):
         monkeypatch.delenv(var, raising=False)
-    assert palette_for(io.StringIO(), styles).codes == {}  # not a terminal
+    assert palette_for(io.StringIO(), styles).codes == {}  # not a terminal: decided without loading Rich...
+    from rich.console import Console
+
+    assert Console(file=io.StringIO()).color_system is None  # ... as Rich itself decides
     monkeypatch.setenv("FORCE_COLOR", "1")
     monkeypatch.setenv("TERM", "xterm-256color")
     forced = palette_for(io.StringIO(), styles)
