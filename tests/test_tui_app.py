@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from rich.text import Text
+from textual.app import ComposeResult
 from textual.pilot import Pilot
 from textual.strip import Strip
 from textual.widgets import DataTable, Input
@@ -24,7 +26,13 @@ from sumtrace.live.watcher import LiveWatcher, WatchOptions
 from sumtrace.parsers.files import discover
 from sumtrace.parsers.stream import parse_bytes
 from sumtrace.tui.app import SumtraceApp
+from sumtrace.tui.keydoc import readme_block
+from sumtrace.tui.keys import app_bindings, key_table
 from sumtrace.tui.logindex import R_COMP, R_FILE, R_LINE, R_MSG, R_SEV, R_THREAD
+from sumtrace.tui.render import Block, Line
+from sumtrace.tui.state import AppState
+from sumtrace.tui.view_base import View
+from sumtrace.tui.views import VIEWS, views_css
 from sumtrace.tui.widgets import BlockList, KeyBar, LogView, TopBar
 from tests.conftest import FIXTURES, cm
 
@@ -402,6 +410,58 @@ async def test_palette_commands_and_bar_clicks_do_what_the_keys_do() -> None:
         x = keybar.render().plain.index("p Pause")
         await pilot.click(KeyBar, offset=(x + 1, 0))
         assert app.control.paused
+
+
+class HelloView(View):
+    """A view as a contributor would add one: a module with this class, and a registry entry."""
+
+    NAME = "hello"
+    KEY = "6"
+    TITLE = "Hello"
+    SUMMARY = "how many flows there are"
+    CSS = "#hello-text { height: 3; }"
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__(state)
+        self.w_text = BlockList(id="hello-text", cursor=False)
+
+    def compose(self) -> ComposeResult:
+        yield self.w_text
+
+    def focus_default(self) -> None:
+        self.w_text.focus()
+
+    def refresh_view(self, force: bool = False) -> None:
+        if self.changed("text", len(self.state.flows), force):
+            self.w_text.set_blocks([Block("n", [Line(Text(f"{len(self.state.flows)} flows"))])])
+
+
+async def test_a_new_view_is_one_module_and_one_registry_entry() -> None:
+    views = (*VIEWS, HelloView)  # the registry entry
+
+    class WithHello(SumtraceApp):  # what the app derives from the registry, spelled out
+        VIEW_CLASSES = views
+        CSS = views_css(views)
+        KEY_TABLE = key_table(views)
+        BINDINGS = app_bindings(KEY_TABLE)
+
+    tracker = Tracker(retention=None)
+    pipeline = Pipeline(tracker)
+    assert preload(pipeline, [str(FIXTURES / "healthy-first-scan")]) == []
+    app = WithHello(pipeline, tracker, None, clock=FixedClock(tracker.newest), animations=False, gc_freeze=False)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot, app)
+        await pilot.press("6")
+        assert app.view == "hello" and app.focused is app.query_one("#hello-text")
+        assert text_of(app.query_one("#hello-text", BlockList)) == "3 flows"
+        assert app.query_one("#hello-text").size.height == 2  # its own CSS (3 rows, one the title rule)
+        assert "6 Hello" in app.query_one("#topbar", TopBar).render().plain
+        assert "Show Hello" in {c.title for c in app.get_system_commands(app.screen)}
+        await pilot.press("f1")
+        await pilot.pause()
+        rows = [b.lines[0].text.plain for b in app.screen.query_one("#help-text", BlockList).blocks]
+        assert any(r.startswith("6 ") and "how many flows there are" in r and "[view_hello]" in r for r in rows)
+    assert "`view_hello`" in readme_block(key_table(views))
 
 
 # ------------------------------------------------------------------------------------ pause, data

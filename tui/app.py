@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.style import Style
@@ -76,11 +77,16 @@ def _compact(n: int) -> str:
 class SumtraceApp(App[int]):
     """The live monitor. See the module docstring and :mod:`sumtrace.live.control` for how to drive it."""
 
-    CSS_PATH = "app.tcss"
-    CSS = views_css()
+    # Everything view-specific comes from the registry: the views, their stylesheets, their keys.
+    VIEW_CLASSES: ClassVar[tuple[type[View], ...]] = VIEWS
+    CSS_PATH = Path(__file__).with_name("app.tcss")  # absolute: Textual reads it relative to a subclass's module
+    CSS = views_css(VIEW_CLASSES)
     TITLE = "sumtrace"
-    KEY_TABLE = key_table(VIEWS)
+    KEY_TABLE = key_table(VIEW_CLASSES)
     BINDINGS: ClassVar[list[BindingType]] = app_bindings(KEY_TABLE)
+
+    main: MainScreen
+    """The screen the views live on (made by :meth:`get_default_screen`)."""
 
     def __init__(self, pipeline: Pipeline, tracker: Tracker, driver: Driver | None = None, *,
                  mode: Mode = "live", clock: Clock = wall_clock, control: DriverControl | None = None,
@@ -135,7 +141,7 @@ class SumtraceApp(App[int]):
             theme = os.environ.get("SUMTRACE_THEME") or ("textual-dark" if self.no_color else "ansi-dark")
         self._theme_name = theme
 
-    # ================================================================== shortcuts to the state (callers outside tui/ use these)
+    # ================================================================== the state, for callers outside tui/
 
     @property
     def flows(self) -> list[Flow]:
@@ -159,8 +165,9 @@ class SumtraceApp(App[int]):
 
     def get_default_screen(self) -> Screen[Any]:
         """The main screen, with the view keys as the user has them (the keymap was read in ``__init__``)."""
-        view_keys = [key_label(keys_of(self._key_specs[f"view_{v.NAME}"], self.keymap.keys)[0]) for v in VIEWS]
-        self.main = MainScreen(self.state, VIEWS, view_keys, self._start)
+        views = self.VIEW_CLASSES
+        view_keys = [key_label(keys_of(self._key_specs[f"view_{v.NAME}"], self.keymap.keys)[0]) for v in views]
+        self.main = MainScreen(self.state, views, view_keys, self._start)
         return self.main
 
     def on_mount(self) -> None:

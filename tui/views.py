@@ -19,6 +19,6 @@ from sumtrace.tui.view_updates import UpdatesView
 VIEWS: Final[tuple[type[View], ...]] = (ScanView, LogPane, UpdatesView, FilesView, LookupView)
 
 
-def views_css() -> str:
+def views_css(views: tuple[type[View], ...] = VIEWS) -> str:
     """Every view's stylesheet, for the app to load with its own."""
-    return "\n".join(v.CSS for v in VIEWS if v.CSS)
+    return "\n".join(v.CSS for v in views if v.CSS)
