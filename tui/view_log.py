@@ -61,7 +61,7 @@ from sumtrace.tui.widgets import BlockList, LogView
 CHUNK = 20_000  # records per slice of a find or filter pass before yielding to the loop
 
 
-class LogPane(View):
+class MergedLogView(View):
     """The merged log, the record under its cursor, and the find/filter bar."""
 
     NAME = "log"

@@ -11,12 +11,12 @@ from typing import Final
 
 from sumtrace.tui.view_base import View
 from sumtrace.tui.view_files import FilesView
-from sumtrace.tui.view_log import LogPane
+from sumtrace.tui.view_log import MergedLogView
 from sumtrace.tui.view_lookup import LookupView
 from sumtrace.tui.view_scan import ScanView
 from sumtrace.tui.view_updates import UpdatesView
 
-VIEWS: Final[tuple[type[View], ...]] = (ScanView, LogPane, UpdatesView, FilesView, LookupView)
+VIEWS: Final[tuple[type[View], ...]] = (ScanView, MergedLogView, UpdatesView, FilesView, LookupView)
 
 
 def views_css(views: tuple[type[View], ...] = VIEWS) -> str:
