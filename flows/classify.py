@@ -10,11 +10,13 @@ GUID captures tolerate the stray spaces documentation copies put inside them.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sumtrace.flows.errorcodes import find_codes
+from sumtrace.flows.vocab import Outcome, Role
 from sumtrace.parsers.entry import Entry
 
 G = r"(\{[^}]{1,60}\})"  # a braced GUID (or a documentation placeholder like {JobID})
@@ -37,11 +39,11 @@ class Fact:
     utc: datetime
     order: tuple[str, int]
     host: str
-    role: str
+    role: Role
     entry: Entry
     ids: dict[str, str] = field(default_factory=dict)
     values: dict[str, str] = field(default_factory=dict)
-    outcome: str = ""  # "", "done", "fail", "warn"
+    outcome: Outcome = ""
     codes: list[int] = field(default_factory=list)
     rule_step: str = ""  # the step the rule gave; ``step`` is re-derived from it at every rebuild
 
@@ -56,16 +58,31 @@ class Fact:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
+    """One wording: the rule's name, the flow and step it evidences, its pattern and what it captures.
+
+    The pattern is compiled the first time it is needed (the literal prefilter usually spares a
+    table's rules entirely), so ``report`` and ``parse`` do not pay for 150 compilations at start-up.
+    """
+
     name: str
     flow: str
     step: str
-    pattern: re.Pattern[str]
+    regex: str
     groups: tuple[str, ...] = ()
-    outcome: str = ""
+    outcome: Outcome = ""
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        return _compile(self.regex)
 
 
-def _r(name: str, flow: str, step: str, regex: str, groups: tuple[str, ...] = (), outcome: str = "") -> Rule:
-    return Rule(name, flow, step, re.compile(regex, re.IGNORECASE | re.DOTALL), groups, outcome)
+@functools.cache
+def _compile(regex: str) -> re.Pattern[str]:
+    return re.compile(regex, re.IGNORECASE | re.DOTALL)
+
+
+def _r(name: str, flow: str, step: str, regex: str, groups: tuple[str, ...] = (), outcome: Outcome = "") -> Rule:
+    return Rule(name, flow, step, regex, groups, outcome)
 
 
 SCAN_AGENT = [
@@ -364,7 +381,7 @@ _FALLBACK = {
     "locationservices": ("ls_error", "locations"),
 }
 
-_ROLE = {
+_ROLE: dict[str, Role] = {
     "mp_locationmanager": "mp", "mp_relayendpoint": "mp", "sms_mp_file_dispatch_manager": "mp",
     "sms_state_system": "server", "sms_wsus_sync_manager": "server", "sms_database_notification_monitor": "server",
     "sms_policy_provider": "server", "wsus": "server",
@@ -443,7 +460,7 @@ class _Table:
 
 
 def _table(rules: list[Rule]) -> _Table:
-    lits = [(r, literal_of(r.pattern.pattern)) for r in rules]
+    lits = [(r, literal_of(r.regex)) for r in rules]
     keyed = [lit for _, lit in lits if lit]
     always = [r for r, lit in lits if not lit]
     pre = re.compile("|".join(re.escape(k) for k in sorted(set(keyed), key=len, reverse=True))) if keyed else None
@@ -503,7 +520,7 @@ def classify(entry: Entry, host: str, order: tuple[str, int]) -> Fact | None:
             fact.ids["message"] = norm_guid(m_id.group(1))
         return fact
     rule, m = found
-    role = _ROLE.get(key, "client")
+    role: Role = _ROLE.get(key, "client")
     if key == "iis":
         role = "mp" if rule.name == "iis_ccm_post" else "server"
     fact = Fact(rule.name, rule.step, rule.flow, entry.utc, order, host, role, entry)
