@@ -112,6 +112,7 @@ class Pipeline:
         self._streams: dict[str, _Stream] = {}
         self._hosts: dict[str, str] = {}
         self._subscribers: list[Subscriber] = []
+        self.host_biases: dict[str, int] = {}  # host hint → Windows bias its CMTrace logs were written in
         self._tracker_dirty = False
 
     # ------------------------------------------------------------------ subscribers
@@ -259,6 +260,9 @@ class Pipeline:
                 return 0
         self.stats.entries += len(entries)
         self.stats.unparsed += sum(1 for e in entries if e.format == "plain")
+        last = entries[-1]
+        if last.format == "cmtrace" and last.time_source == "bias" and last.bias is not None:
+            self.host_biases[stream.host] = last.bias  # for the host's zone-less logs (WindowsUpdate.log)
         if self.tracker is not None:
             self.tracker.add(entries, stream.host)
             self._tracker_dirty = True

@@ -46,7 +46,7 @@ from sumtrace.live.discovery import (
 )
 from sumtrace.live.pipeline import Pipeline
 from sumtrace.live.tailio import LocalFiles, file_stat
-from sumtrace.parsers.files import base_name
+from sumtrace.parsers.files import base_name, known_base
 from sumtrace.parsers.tail import READ_LIMIT, Tail
 
 LOG_SUFFIXES = (".log", ".lo_")
@@ -76,6 +76,7 @@ class WatchOptions:
     read_limit: int = READ_LIMIT
     use_events: bool = True  # False: no change notifications at all (tests, exotic file systems)
     update_tracker: bool = True  # False when the caller (a UI refresh timer) calls pipeline.tick itself
+    bias_wait: float = 2.0  # how long a zone-less log (WindowsUpdate.log) waits for its machine's bias
 
 
 @dataclass(slots=True)
@@ -91,6 +92,8 @@ class _Follower:
     once: bool = False  # a rolled generation read once as history, never followed
     failed: bool = False  # an unexpected error was reported for it already
     last_poll: float = -1e9  # monotonic time the last poll started
+    adopted: float = field(default_factory=time.monotonic)
+    started: bool = False  # bytes were read (the parser's zone is fixed from then on)
 
 
 @dataclass(slots=True)
@@ -127,6 +130,11 @@ async def _wait_event(event: asyncio.Event, timeout: float) -> bool:
         if not waiter.done():
             waiter.cancel()
     return bool(done)
+
+
+def _zoneless(path: str) -> bool:
+    """Logs whose records carry no zone and take their machine's bias (WindowsUpdate.log)."""
+    return known_base(path) == "windowsupdate"
 
 
 def _stat_many(paths: list[str]) -> list[os.stat_result | None]:
@@ -478,8 +486,19 @@ class LiveWatcher:
                 await asyncio.sleep(self.options.min_gap)
 
     async def _poll(self, f: _Follower) -> None:
+        if f.bias is None and not f.started and _zoneless(f.path):
+            # WindowsUpdate.log has no zone: its UTC comes from the machine's CMTrace logs. When it is
+            # seen first (a folder written as we watch), wait briefly for their bias rather than
+            # time its records as if this computer's zone were the client's.
+            f.bias = self._biases.get(_key(os.path.dirname(f.path)))
+            if f.bias is None:
+                f.bias = self.pipeline.host_biases.get(f.host)
+            if f.bias is None and time.monotonic() - f.adopted < self.options.bias_wait and not self._stopping:
+                asyncio.get_running_loop().call_later(0.05, self._mark, f)
+                return
         actions = await asyncio.to_thread(f.tail.poll)
         if actions:
+            f.started = True
             await self.pipeline.apply(f.path, f.host, actions, bias=f.bias)
             if self.pipeline.needs_tick and self._data is not None:
                 self._data.set()

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import sumtrace.live.tailio as tailio
+from tests.conftest import cm as cm_line
 from tests.livekit import Harness, append, cm, records
 
 
@@ -372,3 +373,21 @@ async def test_a_log_created_and_rotated_between_two_looks_loses_nothing(tmp_pat
         log.write_bytes(s_data)
         await h.until(lambda: len(h.entries()) >= 8, timeout=1.5)
     assert h.messages() == first + second
+
+
+async def test_a_windowsupdate_log_seen_first_waits_for_its_machines_bias(tmp_path: Path) -> None:
+    """WindowsUpdate.log (Get-WindowsUpdateLog) carries no zone: its UTC comes from the machine's
+    CMTrace logs. In a folder written as we watch, it may appear first; its records must not be
+    timed as if the watching computer's zone were the client's."""
+    async with Harness([tmp_path], poll=0.02, bias_wait=2.0) as h:
+        wu = tmp_path / "PC01" / "WindowsUpdate.log"
+        wu.parent.mkdir()
+        wu.write_bytes(b"2014/01/20 12:18:04.6740000 1016  3024  ComApi          * START *   Federated Search "
+                       b"ClientId = CcmExec (cV: x)\r\n")
+        await asyncio.sleep(0.2)  # the watcher has seen it, and holds it
+        scan_agent = tmp_path / "PC01" / "ScanAgent.log"
+        scan_agent.write_bytes(("\ufeff" + cm_line("Inside CScanAgent::Notify()") + "\r\n").encode())
+        await h.until(lambda: len(h.entries(wu)) == 1, 3.0, "the WindowsUpdate.log record")
+        entry = h.entries(wu)[0]
+        assert entry.time_source == "host-bias" and entry.bias == 300
+        assert entry.utc is not None and entry.utc.hour == 17  # 12:18 local at UTC-5

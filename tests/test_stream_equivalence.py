@@ -5,7 +5,8 @@ holding the flows ``report --json`` prints for the same logs at the same "now": 
 report does not contain (the false "failed" scan of the old tracker), no flow renamed under it,
 no step left in a state the report does not show. Checked for every fixture replayed in time
 order, for file-by-file loading (as ``watch`` reads existing logs), for arbitrary interleavings,
-and for real logs.
+for real logs, and for a multi-client site (one MP and one site server serving many clients, their
+logs interleaved in one file each) replayed and written live under the real watcher.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from hypothesis import strategies as st
 from sumtrace.flows.model import Event
 from sumtrace.flows.report import report_json
 from sumtrace.flows.tracker import Tracker
-from sumtrace.live.pipeline import Batch
-from sumtrace.live.replay import build_replay
+from sumtrace.live.pipeline import Batch, Pipeline
+from sumtrace.live.replay import FileSink, Player, build_replay
+from sumtrace.live.watcher import LiveWatcher, WatchOptions
 from sumtrace.parsers.entry import Entry
 from sumtrace.parsers.files import discover
 from sumtrace.parsers.stream import parse_file
 from tests.conftest import FIXTURES
+from tests.multiclient import build_set, set_tracks
 from tests.streamfold import differences, fold, report_view
 
 SCENARIOS = sorted(p.parent.name for p in FIXTURES.glob("*/expected.json"))
@@ -147,3 +150,69 @@ def test_real_flat_client_replay_folds_to_the_report(reallogs: Path) -> None:
     paths = [str(p) for p in sorted(reallogs.glob("configmgr__iOS-CMLogTracer__*.log"))]
     events, now = replayed(paths)
     assert differences(fold(events), reference(paths, now)) == []
+
+
+# ----------------------------------------------------------------------------- a multi-client site
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, bytes]]:
+    """One MP and one site server serving 12 clients, their logs interleaved in one file each."""
+    files, _ = build_set(12, seed=3)
+    root = tmp_path_factory.mktemp("site")
+    for rel, data in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root, files
+
+
+def test_multi_client_replay_folds_to_the_report(site: tuple[Path, dict[str, bytes]]) -> None:
+    root, _ = site
+    events, now = replayed([str(root)])
+    assert any(e["event"] == "flow" and e["kind"] == "scan" for e in events)
+    assert differences(fold(events), reference([str(root)], now)) == []
+
+
+async def test_multi_client_written_live_folds_to_the_report(site: tuple[Path, dict[str, bytes]],
+                                                             tmp_path: Path) -> None:
+    """The site's logs written record by record (rolling at 48 kB, as ConfigMgr rolls at 250 kB)
+    while the real watcher tails them: the stream it prints folds to the report of what was written
+    (the set as built: by the end, ConfigMgr-style rolling has overwritten the oldest generations).
+
+    Paced so that no file rolls twice between two polls: ConfigMgr keeps one ``.lo_``, so a second
+    roll before the tail looks would destroy data for real (the watcher reports it as an error).
+    """
+    root, files = site
+    sink = FileSink(str(tmp_path), max_size=48_000)
+    writer = Player(set_tracks(files), sink, speed=6_000.0, max_gap=0.01)
+    tracker = Tracker(retention=None)
+    pipeline = Pipeline(tracker)
+    events: list[Event] = []
+    lost: list[str] = []
+
+    def collect(batch: Batch) -> None:
+        events.extend(batch.events)
+        lost.extend(f.detail for f in batch.files if f.change == "error")
+
+    pipeline.subscribe(collect)
+    watcher = LiveWatcher(pipeline, WatchOptions(paths=[str(tmp_path)], all_logs=False, from_end=False, poll=0.02),
+                          clock=writer.clock.now)
+    watching = asyncio.ensure_future(watcher.run())
+    try:
+        await writer.run()
+        for _ in range(500):
+            if pipeline.stats.bytes >= sink.bytes_written:
+                break
+            await asyncio.sleep(0.02)
+        assert pipeline.stats.bytes >= sink.bytes_written, "the tail read every byte written"
+    finally:
+        watcher.stop()
+        await watching
+    assert sink.rotations > 0 and not lost
+    now = writer.clock.now()
+    events += pipeline.tick(now)
+    got = fold(as_json(events))
+    assert any(f["kind"] == "scan" for f in got.values())
+    diff = differences(got, reference([str(root)], now))
+    assert diff == [], "\n".join(diff)

@@ -214,6 +214,8 @@ class ScanKind:
         if f.step == "mp_lookup":
             return f"mp_lookup:{f.host}"
         if f.step == "mp_relay":
+            if f.name == "fdm_moved":
+                return f"mpfdm:{f.host}"
             return f"iis_post:{f.host}" if f.name == "iis_ccm_post" else f"mp_relay:{f.host}"
         if f.step == "state_processing":
             return f"statesys:{f.host}"
@@ -289,7 +291,7 @@ class ScanKind:
             self._joins.forget(gone)
             joined = self._joins.refresh(
                 None if t0 <= _FIRST else t0, self._pairs,
-                self._runs("mp_lookup:"), self._runs("mp_relay:"), self._facts("iis_post:"),
+                self._runs("mp_lookup:"), self._runs("mp_relay:"), self._facts("iis_post:"), self._facts("mpfdm:"),
                 self._runs("statesys:"), self._facts("sumtask:"), task_from, self._facts("iis_wsus:"))
         # Re-describe the scans whose records, joins, place or loaded logs changed.
         self._loaded_mark, relogged = loaded.hosts_changed_since(self._loaded_mark)
@@ -373,9 +375,31 @@ def _with_ids(host: str, scans: Sequence[ScanSegment]) -> list[tuple[str, ScanSe
     return out
 
 
+def statesys_batches(facts: Sequence[Fact]) -> list[list[Fact]]:
+    """StateSys batches: the inbox trigger, then (after its pause) the processing thread, to its end.
+
+    Restartable: a batch starts at a trigger, at a "found new state messages" that follows
+    anything but a lone trigger, or after two minutes of silence; the thread's end closes it.
+    """
+    out: list[list[Fact]] = []
+    cur: list[Fact] | None = None
+    for f in facts:
+        new = (cur is None or (f.utc - cur[-1].utc).total_seconds() > 120 or f.name == "ss_inbox_trigger"
+               or (f.name == "ss_found" and any(x.name != "ss_inbox_trigger" for x in cur)))
+        if new:
+            cur = [f]
+            out.append(cur)
+        else:
+            assert cur is not None
+            cur.append(f)
+        if f.name == "ss_thread_done":
+            cur = None
+    return out
+
+
 _FIRST = datetime(1971, 1, 1, tzinfo=timezone.utc)  # a window starting before any log means "everything"
 _REMOTE_SPLIT = {
     "mp_lookup": lambda fs: episodes(fs, frozenset({"mp_request_body"}), frozenset({"mp_reply_body"}), 120),
     "mp_relay": lambda fs: episodes(fs, frozenset({"relay_start"}), frozenset(), 300),
-    "statesys": lambda fs: episodes(fs, frozenset({"ss_found", "ss_inbox_trigger"}), frozenset({"ss_thread_done"}), 120),
+    "statesys": lambda fs: statesys_batches(fs),
 }

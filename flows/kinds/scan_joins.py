@@ -32,6 +32,7 @@ _MIN = timedelta(minutes=1)
 LOOKUP_REACH = (timedelta(seconds=900), timedelta(seconds=120))  # request sent up to 15 min before, 2 min after
 RELAY_REACH = (timedelta(seconds=600), timedelta(seconds=120))
 STATESYS_REACH = (_MIN, timedelta(minutes=20))
+MOVE_REACH = timedelta(minutes=2)
 EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 Scan = tuple[str, ScanSegment]
 
@@ -70,6 +71,15 @@ def upload_anchor(s: ScanSegment) -> Fact | None:
     return None
 
 
+def client_ips(s: ScanSegment) -> set[str]:
+    """The client's IP addresses, as its location request body lists them (empty when not logged)."""
+    out: set[str] = set()
+    for f in s.steps.get("location_request", []):
+        if f.name == "ls_request_body":
+            out.update(f.values.get("client_ips", "").split())
+    return out
+
+
 def done_at(facts: Iterable[Fact]) -> datetime | None:
     done = [f.utc for f in facts if f.outcome == "done"]
     return max(done) if done else None
@@ -87,6 +97,8 @@ class ScanJoiner:
         self._batches: list[tuple[FactKey, frozenset[str], list[Fact]]] = []
         self._smx_owner: dict[str, str] = {}  # SMX file name → the scan whose relay wrote it
         self._relayed: set[str] = set()  # scans that have their relay (one relay per scan)
+        self._moved: dict[FactKey, Fact] = {}  # relay episode start → the MPFDM move of the SMX it wrote
+        self._move_taken: set[FactKey] = set()
 
     # ------------------------------------------------------------------ reading
 
@@ -169,11 +181,12 @@ class ScanJoiner:
 
     def refresh(self, t0: datetime | None, hosts: Mapping[str, Sequence[Scan]],
                 lookups: Sequence[Sequence[list[Fact]]], relays: Sequence[Sequence[list[Fact]]],
-                posts: SortedFacts, batches: Sequence[Sequence[list[Fact]]], tasks: SortedFacts,
-                task_from: datetime | None, iis: SortedFacts) -> set[str]:
+                posts: SortedFacts, moves: SortedFacts, batches: Sequence[Sequence[list[Fact]]],
+                tasks: SortedFacts, task_from: datetime | None, iis: SortedFacts) -> set[str]:
         """Re-join from ``t0`` on (None: everything); returns the scans whose joins changed.
 
-        ``lookups``, ``relays`` and ``batches`` are each machine's episodes in time order.
+        ``lookups``, ``relays`` and ``batches`` are each machine's episodes in time order; ``posts``
+        the MP's IIS ``CCM_POST`` records, ``moves`` MPFDM's moves of SMX files.
         ``task_from`` is the earliest new SUM task record, if any arrived.
         """
         changed: set[str] = set()
@@ -184,7 +197,9 @@ class ScanJoiner:
         changed |= self._truncate(self._lookups, start)
         changed |= self._join_lookups(window, _since(lookups, start))
         changed |= self._truncate(self._relays, start)
-        changed |= self._join_relays(window, _since(relays, start), posts)
+        new_relays = _since(relays, start)
+        self._claim_moves(new_relays, moves, start)
+        changed |= self._join_relays(window, new_relays, posts)
         # StateSys: per scan, for the scans in the window, those relayed just before it, and those
         # whose SMX file a new batch names.
         new_batches = self._index_batches(batches, start)
@@ -200,10 +215,13 @@ class ScanJoiner:
         # processed since the task before them.
         redo_tasks = {sid for sid in changed if sid in scans}
         if task_from is not None:
-            before = tasks.between(EARLIEST, task_from)
-            since = before[-1].utc if before else EARLIEST
-            for sid, a in self._per_scan["state_processing"].items():
-                if max(f.utc for f in a.facts) >= since:
+            # A scan's task is the first SUM task to end after its processing: new task records can
+            # change it only where that end is not known yet, or comes after them.
+            ended = self._per_scan["summarization"]
+            for sid in self._per_scan["state_processing"]:
+                att = ended.get(sid)
+                end = next((f.utc for f in reversed(att.facts) if f.name != "ss_task_started"), None) if att else None
+                if end is None or end >= task_from:
                     redo_tasks.add(sid)
         for sid in redo_tasks:
             proc = self._per_scan["state_processing"].get(sid)
@@ -216,7 +234,9 @@ class ScanJoiner:
             search = s.steps.get("wua_search", [])
             found = []
             if search:
-                found = [f for f in iis.between(search[0].utc - _MIN, search[-1].utc + _MIN) if f.outcome == "fail"][:10]
+                ips = client_ips(s)
+                found = [f for f in iis.between(search[0].utc - _MIN, search[-1].utc + _MIN)
+                         if f.outcome == "fail" and (not ips or f.values.get("client_ip") in ips)][:10]
             att = Attach(found[0].key, sid, "wua_search", found, "") if found else None
             if self._set_per_scan("wua_search", sid, att):
                 changed.add(sid)
@@ -277,6 +297,7 @@ class ScanJoiner:
 
     def _join_relays(self, window: Sequence[Scan], eps: Iterable[list[Fact]], posts: SortedFacts) -> set[str]:
         """A relay belongs to the scan whose state messages were posted just before it (one per scan)."""
+        by_sid = dict(window)
         anchors = [(up.utc, (sid, s)) for sid, s in window if (up := upload_anchor(s)) is not None]
         index = TimeIndex(anchors)
         used = self._relayed
@@ -310,13 +331,38 @@ class ScanJoiner:
                 continue
             used.add(best[1])
             near = posts.between(start.utc - timedelta(seconds=30), start.utc + timedelta(seconds=30))
-            a = Attach(start.key, best[1], "mp_relay", sorted([*ep, *near], key=lambda x: x.key), best[2])
+            ips = client_ips(by_sid[best[1]])
+            if ips:  # the client's own POST, not another client's in the same minute
+                near = [p for p in near if p.values.get("client_ip") in ips]
+            moved = self._moved.get(start.key)
+            facts = sorted([*ep, *near, *([moved] if moved is not None else [])], key=lambda x: x.key)
+            a = Attach(start.key, best[1], "mp_relay", facts, best[2])
             self._relays.append(a)
             self._add(a)
             for name in _smx_names(a.facts):
                 self._smx_owner.setdefault(name, a.sid)
             changed.add(a.sid)
         return changed
+
+    def _claim_moves(self, eps: Sequence[list[Fact]], moves: SortedFacts, start: datetime) -> None:
+        """Which SMX file each relay wrote: MPFDM moves the outbox's files in the order the relays
+        wrote them, so each relay takes the first move not yet taken within two minutes of its end.
+
+        MP_Relay.log does not name the file it writes; the order is the only link, so every relay
+        episode takes part (also those of clients whose logs were not collected).
+        """
+        for key in [k for k in self._moved if k[0] >= start]:
+            move = self._moved.pop(key)
+            self._move_taken.discard(move.key)
+        for ep in eps:
+            done = next((f for f in reversed(ep) if f.name == "relay_done"), None)
+            if done is None:
+                continue
+            for move in moves.between(done.utc, done.utc + MOVE_REACH):
+                if move.key not in self._move_taken:
+                    self._move_taken.add(move.key)
+                    self._moved[ep[0].key] = move
+                    break
 
     def _index_batches(self, batches: Sequence[Sequence[list[Fact]]], start: datetime
                        ) -> list[tuple[FactKey, frozenset[str], list[Fact]]]:
@@ -347,14 +393,12 @@ class ScanJoiner:
             in_time.sort(key=lambda b: b[0].key)
             chosen: list[Fact] | None = None
             how = "time"
-            if smx:
-                named = [self._smx_batch[n][1] for n in smx if n in self._smx_batch]
-                fileless = [b for b in in_time if not _batch_files(b)][:1]
-                candidates = [(b[0].key, b, "smx_file") for b in named] + [(b[0].key, b, "time") for b in fileless]
-                if candidates:
-                    _, chosen, how = min(candidates, key=lambda c: c[0])
-            elif in_time:
-                chosen = in_time[0]
+            named = [self._smx_batch[n][1] for n in smx if n in self._smx_batch]
+            if named:  # the batch that names the scan's SMX file, whenever it ran
+                chosen, how = min(named, key=lambda b: b[0].key), "smx_file"
+            else:
+                # A batch that names its files is joined by name only: by time it could be any client's.
+                chosen = next((b for b in in_time if not _batch_files(b)), None)
             if chosen is not None:
                 att = Attach(chosen[0].key, sid, "state_processing", chosen, how)
         return self._set_per_scan("state_processing", sid, att)

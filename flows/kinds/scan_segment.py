@@ -12,6 +12,7 @@ records get their step from the queue their message went to (location request or
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -58,7 +59,12 @@ class ScanSegment:
 
 
 def filter_wu(facts: Sequence[Fact]) -> list[Fact]:
-    """Keep WindowsUpdate.log search records only for searches ConfigMgr (CcmExec) asked for."""
+    """Keep WindowsUpdate.log search records only for searches ConfigMgr (CcmExec) asked for.
+
+    A record that names its caller is kept when the caller is CcmExec; one that does not is kept
+    when it falls inside a CcmExec search, from its start to its end (or to the next search's
+    start, when a failed search never logs an end).
+    """
     windows: list[tuple[datetime, datetime | None]] = []
     open_start: datetime | None = None
     for f in facts:
@@ -66,12 +72,15 @@ def filter_wu(facts: Sequence[Fact]) -> list[Fact]:
             continue
         caller = f.values.get("caller") or f.values.get("caller2")
         if f.name == "wu_search_start":
+            if open_start is not None:
+                windows.append((open_start, f.utc))
             open_start = f.utc if caller and caller.lower().startswith("ccmexec") else None
         elif f.name == "wu_search_end" and open_start is not None:
             windows.append((open_start, f.utc))
             open_start = None
     if open_start is not None:
         windows.append((open_start, None))
+    starts = [a for a, _ in windows]
     out = []
     for f in facts:
         if f.step == "wua_search" and f.entry.format in ("wu-legacy", "wu-etw"):
@@ -79,8 +88,11 @@ def filter_wu(facts: Sequence[Fact]) -> list[Fact]:
             if caller:
                 if not caller.lower().startswith("ccmexec"):
                     continue
-            elif not any(a <= f.utc and (b is None or f.utc <= b) for a, b in windows):
-                continue
+            else:
+                i = bisect_right(starts, f.utc) - 1
+                end = windows[i][1] if i >= 0 else None
+                if i < 0 or (end is not None and f.utc > end):
+                    continue
         out.append(f)
     return out
 
