@@ -94,8 +94,12 @@ def show(label: str, values: list[float], floor: float, target_ms: float) -> Non
         print(f"{label}: no round ran")
         return
     med, top = statistics.median(values), p95(values)
-    print(f"{label}: median {med * 1000:,.1f} ms, p95 {top * 1000:,.1f} ms over {len(values)} rounds "
-          f"(target < {target_ms:.0f} ms) = {med / floor:,.0f}x / {top / floor:,.0f}x the floor")
+    print(f"{label}: median {ms(med)}, p95 {ms(top)} over {len(values)} rounds (target < {target_ms:.0f} ms) "
+          f"= {med / floor:,.3g}x / {top / floor:,.3g}x the floor")
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1e6:,.0f} µs" if seconds < 1e-3 else f"{seconds * 1000:,.1f} ms"
 
 
 def main() -> None:
@@ -139,7 +143,7 @@ def main() -> None:
     tracker.update(now)
     first = time.perf_counter() - t
     print(f"tracker: {tracker.fact_count:,} facts retained; add() of {entries_total - hold:,} entries {load:.1f} s; "
-          f"first update {first * 1000:,.0f} ms; RSS {rss_mb():,.0f} MB (peak {peak_rss_mb():,.0f} MB)")
+          f"first update {ms(first)}; RSS {rss_mb():,.0f} MB (peak {peak_rss_mb():,.0f} MB)")
 
     def tick(_: int) -> float:
         nonlocal now
@@ -178,7 +182,7 @@ def main() -> None:
                 seen += 1
         samples.append(time.perf_counter() - t0)
     floor = statistics.median(samples)
-    print(f"floor: a loop touching each of {seen:,} facts once: {floor * 1000:.2f} ms")
+    print(f"floor: a loop touching each of {seen:,} facts once: {ms(floor)}")
     show("tick (update, now + 1 s, no new facts)", ticks, floor, 20)
     show("batch (add 1,000 entries + update)", batches, floor, 50)
     print(f"after the rounds: {after[0]:,} facts retained, RSS {after[1]:,.0f} MB (peak {after[2]:,.0f} MB)")
