@@ -25,6 +25,7 @@ once each as file events; watching goes on for everything else.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import stat as stat_mod
 import time
@@ -55,6 +56,12 @@ MAX_INFLIGHT = 4  # polls running at once (each in a worker thread)
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+# watchdog reports its own shutdown races ("queue_events() called when the thread is inactive")
+# through logging; without a handler they would reach stderr through logging's last resort. What
+# matters to the user is reported as file events instead.
+logging.getLogger("watchdog").addHandler(logging.NullHandler())
 
 
 @dataclass(slots=True)

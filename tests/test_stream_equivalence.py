@@ -26,7 +26,7 @@ from sumtrace.flows.model import Event
 from sumtrace.flows.report import report_json
 from sumtrace.flows.tracker import Tracker
 from sumtrace.live.pipeline import Batch, Pipeline
-from sumtrace.live.replay import FileSink, Player, build_replay
+from sumtrace.live.replay import FileSink, Player, ReplayTicker, build_replay
 from sumtrace.live.watcher import LiveWatcher, WatchOptions
 from sumtrace.parsers.entry import Entry
 from sumtrace.parsers.files import discover
@@ -62,11 +62,7 @@ def replayed(paths: list[str]) -> tuple[list[dict[str, Any]], datetime]:
 
     pipeline.subscribe(collect)
 
-    def tick(_: object) -> None:
-        if pipeline.needs_tick:
-            pipeline.tick(player.clock.now())
-
-    player.on_record = tick
+    player.on_record = ReplayTicker(pipeline, player.clock.now)
 
     async def run() -> None:
         await player.run()
@@ -176,16 +172,17 @@ def test_multi_client_replay_folds_to_the_report(site: tuple[Path, dict[str, byt
 
 async def test_multi_client_written_live_folds_to_the_report(site: tuple[Path, dict[str, bytes]],
                                                              tmp_path: Path) -> None:
-    """The site's logs written record by record (rolling at 48 kB, as ConfigMgr rolls at 250 kB)
+    """The site's logs written record by record (rolling at 150 kB, as ConfigMgr rolls at 250 kB)
     while the real watcher tails them: the stream it prints folds to the report of what was written
     (the set as built: by the end, ConfigMgr-style rolling has overwritten the oldest generations).
 
-    Paced so that no file rolls twice between two polls: ConfigMgr keeps one ``.lo_``, so a second
-    roll before the tail looks would destroy data for real (the watcher reports it as an error).
+    Paced so that no file rolls twice between two polls, even when this machine stalls the loop for
+    a second: ConfigMgr keeps one ``.lo_``, so a second roll before the tail looks destroys data for
+    real.
     """
     root, files = site
-    sink = FileSink(str(tmp_path), max_size=48_000)
-    writer = Player(set_tracks(files), sink, speed=6_000.0, max_gap=0.01)
+    sink = FileSink(str(tmp_path), max_size=150_000)
+    writer = Player(set_tracks(files), sink, speed=4_000.0, max_gap=0.01)
     tracker = Tracker(retention=None)
     pipeline = Pipeline(tracker)
     events: list[Event] = []

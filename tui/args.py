@@ -66,15 +66,22 @@ def number(what: str, low: float, high: float | None = None) -> Callable[[str], 
     return convert
 
 
-def iso_time(text: str) -> datetime:
-    """An argparse type: an ISO 8601 time in UTC; a time without a zone is taken as UTC (``report --now``)."""
+def _read_iso(text: str) -> datetime | None:
+    """An ISO 8601 time as written (``Z`` accepted), or None when the text is not one."""
     raw = text.strip()
     if raw.endswith(("Z", "z")):
         raw = raw[:-1] + "+00:00"
     try:
-        when = datetime.fromisoformat(raw)
+        return datetime.fromisoformat(raw)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time (like 2026-01-20T14:00:00Z)") from None
+        return None
+
+
+def iso_time(text: str) -> datetime:
+    """An argparse type: an ISO 8601 time in UTC; a time without a zone is taken as UTC (``report --now``)."""
+    when = _read_iso(text)
+    if when is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time (like 2026-01-20T14:00:00Z)")
     if when.tzinfo is None:
         return when.replace(tzinfo=timezone.utc)
     try:
@@ -98,13 +105,9 @@ def parse_since(text: str, now: datetime) -> datetime:
             return now - timedelta(**{_UNITS[m.group(2).lower()]: float(m.group(1))})
         except OverflowError:
             raise ValueError(f"{text!r} reaches back too far") from None
-    raw = text.strip()
-    if raw.endswith(("Z", "z")):
-        raw = raw[:-1] + "+00:00"
-    try:
-        when = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ValueError(f"cannot read {text!r} as a time: use 30m, 2h, 1d or an ISO time like 2026-01-20T14:00") from None
+    when = _read_iso(text)
+    if when is None:
+        raise ValueError(f"cannot read {text!r} as a time: use 30m, 2h, 1d or an ISO time like 2026-01-20T14:00")
     try:
         if when.tzinfo is None:
             when = when.astimezone()  # the local zone of this machine

@@ -10,7 +10,7 @@ import asyncio
 import sys
 
 from sumtrace.live.jsonl import JsonlPrinter
-from sumtrace.live.replay import build_replay
+from sumtrace.live.replay import ReplayTicker, build_replay
 
 
 async def replay_jsonl(args: argparse.Namespace) -> int:
@@ -24,12 +24,7 @@ async def replay_jsonl(args: argparse.Namespace) -> int:
     printer = JsonlPrinter(sys.stdout, entries=args.entries, on_broken_pipe=player.stop)
     pipeline.subscribe(printer)
 
-    def tick(_: object) -> None:
-        """Tick as the clock moves, so events come out in log-time order, as they would have live."""
-        if pipeline.needs_tick:
-            pipeline.tick(player.clock.now())
-
-    player.on_record = tick
+    player.on_record = ReplayTicker(pipeline, player.clock.now)
     await player.run()
     pipeline.close()
     pipeline.tick(player.clock.now())

@@ -14,10 +14,12 @@ attributes below.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
+from textual.app import ComposeResult
 from textual.containers import Container
 from textual.message import Message
+from textual.widgets import DataTable
 
 from sumtrace.tui.logindex import Item
 from sumtrace.tui.state import AppState
@@ -89,3 +91,24 @@ class View(Container):
         self.state.follow()
         self.notify("Following the current scan.", markup=False, timeout=2)
         self.refresh_view(force=True)
+
+
+class TableView(View):
+    """A view that is one table: its ``COLUMNS`` (key, label), a row cursor, focus on the table."""
+
+    COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    TABLE_ID: ClassVar[str] = ""
+
+    def __init__(self, state: AppState) -> None:
+        super().__init__(state)
+        self.w_table: DataTable[Any] = DataTable(id=self.TABLE_ID, cursor_type="row")
+
+    def compose(self) -> ComposeResult:
+        yield self.w_table
+
+    def on_mount(self) -> None:
+        for key, label in self.COLUMNS:
+            self.w_table.add_column(label, key=key)
+
+    def focus_default(self) -> None:
+        self.w_table.focus()

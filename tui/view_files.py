@@ -6,20 +6,15 @@ each gave and what last happened to it (the detail of the last file event).
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.widgets import DataTable
 
 from sumtrace.tui.logindex import base_of
 from sumtrace.tui.render import DIM, file_state_style, safe
-from sumtrace.tui.state import AppState
-from sumtrace.tui.view_base import View
+from sumtrace.tui.view_base import TableView
 
-COLUMNS = (("state", "State"), ("host", "Host"), ("file", "File"), ("entries", "Records"), ("detail", "Detail"))
+_COLUMNS = (("state", "State"), ("host", "Host"), ("file", "File"), ("entries", "Records"), ("detail", "Detail"))
 
-class FilesView(View):
+class FilesView(TableView):
     """The followed files, by host then path, with their state and record count."""
 
     NAME = "files"
@@ -27,19 +22,8 @@ class FilesView(View):
     TITLE = "Files"
     SUMMARY = "every file followed and its state"
 
-    def __init__(self, state: AppState) -> None:
-        super().__init__(state)
-        self.w_table: DataTable[Any] = DataTable(id="files-table", cursor_type="row")
-
-    def compose(self) -> ComposeResult:
-        yield self.w_table
-
-    def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.w_table.add_column(label, key=key)
-
-    def focus_default(self) -> None:
-        self.w_table.focus()
+    COLUMNS = _COLUMNS
+    TABLE_ID = "files-table"
 
     def refresh_view(self, force: bool = False) -> None:
         state = self.state

@@ -7,23 +7,18 @@ server log is loaded). The title comes last: at 80 columns it is what gets cut.
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
-from textual.widgets import DataTable
 
 from sumtrace.flows.model import UpdateRow
 from sumtrace.tui.render import DIM, host_label, safe, style_status
-from sumtrace.tui.state import AppState
-from sumtrace.tui.view_base import View
+from sumtrace.tui.view_base import TableView
 
-COLUMNS = (("kb", "KB"), ("state", "State"), ("recorded", "Recorded"), ("forwarded", "Forwarded"),
+_COLUMNS = (("kb", "KB"), ("state", "State"), ("recorded", "Recorded"), ("forwarded", "Forwarded"),
            ("processed", "Processed"), ("title", "Title"))
 
 
-class UpdatesView(View):
+class UpdatesView(TableView):
     """The updates of the selected flow's host (every host's, when nothing is selected yet: the first)."""
 
     NAME = "updates"
@@ -31,19 +26,8 @@ class UpdatesView(View):
     TITLE = "Updates"
     SUMMARY = "per update on the selected host: its KB, state, and how far its state message got"
 
-    def __init__(self, state: AppState) -> None:
-        super().__init__(state)
-        self.w_table: DataTable[Any] = DataTable(id="updates-table", cursor_type="row")
-
-    def compose(self) -> ComposeResult:
-        yield self.w_table
-
-    def on_mount(self) -> None:
-        for key, label in COLUMNS:
-            self.w_table.add_column(label, key=key)
-
-    def focus_default(self) -> None:
-        self.w_table.focus()
+    COLUMNS = _COLUMNS
+    TABLE_ID = "updates-table"
 
     def refresh_view(self, force: bool = False) -> None:
         state = self.state

@@ -78,3 +78,26 @@ def add_to(logs: dict[str, FactLog], part: str, facts: list[Fact]) -> None:
     if log is None:
         log = logs[part] = FactLog()
     log.add(facts)
+
+
+class KindBase:
+    """What every kind module shares: its partitions, its stitched flows, and adding facts.
+
+    A kind defines ``kind``, ``route`` and ``stitch``; it may override :meth:`updates` (only scans
+    have an updates table).
+    """
+
+    kind: FlowKind
+
+    def __init__(self) -> None:
+        self.logs: dict[str, FactLog] = {}
+        self._stitched: dict[str, Stitched] = {}
+
+    def add(self, part: str, facts: list[Fact]) -> None:
+        add_to(self.logs, part, facts)
+
+    def current(self) -> Mapping[str, Stitched]:
+        return self._stitched
+
+    def updates(self) -> list[UpdateRow]:
+        return []

@@ -23,9 +23,9 @@ from sumtrace.flows import diagnose
 from sumtrace.flows.catalog import POLICY_STEPS
 from sumtrace.flows.classify import Fact
 from sumtrace.flows.judge import settle
-from sumtrace.flows.kinds.base import Change, FlowKindModule, Removal, Stitched, add_to
+from sumtrace.flows.kinds.base import Change, FlowKindModule, KindBase, Removal, Stitched
 from sumtrace.flows.kinds.scan import flow_id
-from sumtrace.flows.model import Flow, Step, UpdateRow
+from sumtrace.flows.model import Flow, Step
 from sumtrace.flows.steps import fill
 from sumtrace.flows.stitch import FactLog, Loaded, SortedFacts, TimeIndex, gap_runs
 from sumtrace.flows.vocab import FlowKind
@@ -37,14 +37,13 @@ _SITE_CHAIN = timedelta(minutes=30)
 Delivery = tuple[str, "str | None", list[Fact], "Fact | None"]
 
 
-class PolicyKind:
+class PolicyKind(KindBase):
     """UpdateSource policy deliveries, re-stitched per client when its records or the site's change."""
 
     kind: FlowKind = "policy"
 
     def __init__(self) -> None:
-        self.logs: dict[str, FactLog] = {}
-        self._stitched: dict[str, Stitched] = {}
+        super().__init__()
         self._by_host: dict[str, list[str]] = {}
         self._loaded_version = -1
         self._loaded_mark = 0
@@ -54,15 +53,6 @@ class PolicyKind:
         if f.flow != "policy":
             return None
         return f"client:{f.host}" if f.role == "client" else f"server:{f.host}"
-
-    def add(self, part: str, facts: list[Fact]) -> None:
-        add_to(self.logs, part, facts)
-
-    def current(self) -> Mapping[str, Stitched]:
-        return self._stitched
-
-    def updates(self) -> list[UpdateRow]:
-        return []
 
     def stitch(self, loaded: Loaded, kinds: Mapping[FlowKind, FlowKindModule]) -> Change:
         change = Change()

@@ -22,7 +22,7 @@ seen; the ScanJob GUID is an id field, not the key.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 
 from sumtrace.flows import diagnose
@@ -30,8 +30,8 @@ from sumtrace.flows.catalog import SCAN_STEPS
 from sumtrace.flows.classify import Fact
 from sumtrace.flows.errorcodes import describe
 from sumtrace.flows.judge import settle
-from sumtrace.flows.kinds.base import Change, FlowKindModule, Removal, Stitched, add_to
-from sumtrace.flows.kinds.scan_joins import MARGIN, ScanJoiner, topics
+from sumtrace.flows.kinds.base import Change, FlowKindModule, KindBase, Removal, Stitched
+from sumtrace.flows.kinds.scan_joins import ScanJoiner, topics
 from sumtrace.flows.kinds.scan_segment import EPOCH_GAP_S, ScanSegment, segment
 from sumtrace.flows.model import Flow, Step, UpdateRow
 from sumtrace.flows.steps import fill
@@ -183,19 +183,18 @@ def _kb(title: str) -> str:
 # ----------------------------------------------------------------------------- the kind
 
 
-class ScanKind:
+class ScanKind(KindBase):
     """Scans of every client, stitched incrementally (see the module docstring)."""
 
     kind: FlowKind = "scan"
 
     def __init__(self) -> None:
-        self.logs: dict[str, FactLog] = {}
+        super().__init__()
         self._epochs: dict[str, Runs] = {}
         self._segs: dict[str, list[list[ScanSegment]]] = {}
         self._remote: dict[str, Runs] = {}
         self._names: dict[str, tuple[FactKey, str]] = {}
         self._pairs: dict[str, list[tuple[str, ScanSegment]]] = {}
-        self._stitched: dict[str, Stitched] = {}
         self._joins = ScanJoiner()
         self._updates: dict[str, list[UpdateRow]] = {}
         self._update_sig: dict[str, tuple[object, ...]] = {}
@@ -223,12 +222,6 @@ class ScanKind:
             return f"sumtask:{f.host}"
         return None
 
-    def add(self, part: str, facts: list[Fact]) -> None:
-        add_to(self.logs, part, facts)
-
-    def current(self) -> Mapping[str, Stitched]:
-        return self._stitched
-
     def scans_of(self, host: str) -> list[Flow]:
         """The host's scans, oldest first (stitched, not judged)."""
         return [self._stitched[sid].flow for sid, _ in self._pairs.get(host, []) if sid in self._stitched]
@@ -249,6 +242,7 @@ class ScanKind:
         self.changed_hosts = set()
         earliest: datetime | None = None
         task_from: datetime | None = None
+        dirty_parts: set[str] = set()
         dirty_hosts: set[str] = set()
         for part, log in self.logs.items():
             dirty = log.take_dirty()
@@ -256,16 +250,22 @@ class ScanKind:
                 continue
             earliest = dirty[0] if earliest is None or dirty[0] < earliest else earliest
             kind, _, host = part.partition(":")
+            dirty_parts.add(kind)
             if kind == "client":
                 self._resegment(host, log, dirty)
                 dirty_hosts.add(host)
                 continue
             if kind == "sumtask":
                 task_from = dirty[0] if task_from is None or dirty[0] < task_from else task_from
+            split = _REMOTE_SPLIT.get(kind)
+            if split is None:  # records searched by time (IIS, MPFDM, SUM tasks): no episodes to make
+                continue
             runs = self._remote.get(part)
             if runs is None:
-                runs = self._remote[part] = Runs(_REMOTE_SPLIT.get(kind, lambda fs: [list(fs)]))
-            runs.refresh(log, dirty)
+                runs = self._remote[part] = Runs(split)
+            k = runs.refresh(log, dirty)
+            if k < len(runs.runs) and runs.runs[k][0].utc < earliest:
+                earliest = runs.runs[k][0].utc  # that episode was made again: its joins are redone
         # Which scans each re-segmented host has now, with their ids; the scans that vanished.
         gone: dict[str, tuple[str, ScanSegment]] = {}
         for host in dirty_hosts:
@@ -280,17 +280,18 @@ class ScanKind:
             self._host_of.update((sid, host) for sid in alive)
         for sid in gone:
             self._host_of.pop(sid, None)
-        # Joins: from the earliest new record on (less the reach of a join), and wherever a join
+        # Joins: from the earliest change on (a new record, a remade episode), and wherever a join
         # pointed to a scan that vanished.
         joined: set[str] = set()
         if earliest is not None:
-            t0 = earliest - MARGIN
             lost = self._joins.earliest_join_of(set(gone))
-            if lost is not None and lost < t0:
-                t0 = lost
+            if lost is not None and lost < earliest:
+                earliest = lost
             self._joins.forget(gone)
+            if gone:
+                dirty_parts.add("client")
             joined = self._joins.refresh(
-                None if t0 <= _FIRST else t0, self._pairs,
+                None if earliest <= _FIRST else earliest, frozenset(dirty_parts), self._pairs, self._segment_of,
                 self._runs("mp_lookup:"), self._runs("mp_relay:"), self._facts("iis_post:"), self._facts("mpfdm:"),
                 self._runs("statesys:"), self._facts("sumtask:"), task_from, self._facts("iis_wsus:"))
         # Re-describe the scans whose records, joins, place or loaded logs changed.
@@ -308,6 +309,12 @@ class ScanKind:
                 change.removed.append(self._removal(old.flow, self._pairs.get(host, [])))
                 self.changed_hosts.add(host)
         return change
+
+    def _segment_of(self, sid: str) -> ScanSegment | None:
+        host = self._host_of.get(sid)
+        if host is None:
+            return None
+        return next((seg for i, seg in reversed(self._pairs.get(host, [])) if i == sid), None)
 
     def _describe_host(self, host: str, loaded: Loaded, change: Change) -> None:
         pairs = self._pairs.get(host, [])
@@ -398,7 +405,7 @@ def statesys_batches(facts: Sequence[Fact]) -> list[list[Fact]]:
 
 
 _FIRST = datetime(1971, 1, 1, tzinfo=timezone.utc)  # a window starting before any log means "everything"
-_REMOTE_SPLIT = {
+_REMOTE_SPLIT: dict[str, Callable[[Sequence[Fact]], list[list[Fact]]]] = {
     "mp_lookup": lambda fs: episodes(fs, frozenset({"mp_request_body"}), frozenset({"mp_reply_body"}), 120),
     "mp_relay": lambda fs: episodes(fs, frozenset({"relay_start"}), frozenset(), 300),
     "statesys": lambda fs: statesys_batches(fs),

@@ -19,7 +19,7 @@ function of the facts, and the window only skips work whose inputs did not chang
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -27,7 +27,8 @@ from sumtrace.flows.classify import Fact
 from sumtrace.flows.kinds.scan_segment import ScanSegment
 from sumtrace.flows.stitch import FactKey, SortedFacts, TimeIndex
 
-MARGIN = timedelta(hours=1)
+MARGIN = timedelta(minutes=30)  # the longest reach of a per-scan join (StateSys: 20 min), with room
+EPISODE_MARGIN = timedelta(minutes=3)  # the longest reach of an MP episode back to its scan (2 min)
 _MIN = timedelta(minutes=1)
 LOOKUP_REACH = (timedelta(seconds=900), timedelta(seconds=120))  # request sent up to 15 min before, 2 min after
 RELAY_REACH = (timedelta(seconds=600), timedelta(seconds=120))
@@ -99,6 +100,7 @@ class ScanJoiner:
         self._relayed: set[str] = set()  # scans that have their relay (one relay per scan)
         self._moved: dict[FactKey, Fact] = {}  # relay episode start → the MPFDM move of the SMX it wrote
         self._move_taken: set[FactKey] = set()
+        self._moved_order: list[FactKey] = []  # the keys of ``_moved``, in time order
 
     # ------------------------------------------------------------------ reading
 
@@ -174,42 +176,54 @@ class ScanJoiner:
 
     def earliest_join_of(self, sids: set[str]) -> datetime | None:
         """The earliest episode joined to any of ``sids`` (to re-join it when those scans vanish)."""
+        if not sids:
+            return None
         times = [a.key[0] for lst in (self._lookups, self._relays) for a in lst if a.sid in sids]
         return min(times) if times else None
 
     # ------------------------------------------------------------------ refresh
 
-    def refresh(self, t0: datetime | None, hosts: Mapping[str, Sequence[Scan]],
+    def refresh(self, t0: datetime | None, dirty: frozenset[str], hosts: Mapping[str, Sequence[Scan]],
+                segment_of: Callable[[str], ScanSegment | None],
                 lookups: Sequence[Sequence[list[Fact]]], relays: Sequence[Sequence[list[Fact]]],
                 posts: SortedFacts, moves: SortedFacts, batches: Sequence[Sequence[list[Fact]]],
                 tasks: SortedFacts, task_from: datetime | None, iis: SortedFacts) -> set[str]:
-        """Re-join from ``t0`` on (None: everything); returns the scans whose joins changed.
+        """Re-join what changes at ``t0`` can reach (None: everything); returns the scans whose joins changed.
 
+        ``t0`` is the earliest change: a new record, the start of an episode that was made again,
+        or an episode joined to a scan that vanished. ``dirty`` names the partitions that changed
+        (``client``, ``mp_lookup``, ``mp_relay``, ``iis_post``, ``mpfdm``, ``statesys``, ``sumtask``,
+        ``iis_wsus``): a join whose inputs did not change is not made again.
         ``lookups``, ``relays`` and ``batches`` are each machine's episodes in time order; ``posts``
         the MP's IIS ``CCM_POST`` records, ``moves`` MPFDM's moves of SMX files.
         ``task_from`` is the earliest new SUM task record, if any arrived.
         """
         changed: set[str] = set()
-        start = t0 if t0 is not None else EARLIEST
-        window = self._window(hosts, start - timedelta(minutes=30))
-        by_sid = dict(window)
+        everything = t0 is None
+        clients = everything or "client" in dirty
+        # An MP episode reaches a scan's anchor at most 2 minutes after it starts, so the episodes
+        # from shortly before ``t0`` are joined again, against the scans that can take part.
+        start = t0 - EPISODE_MARGIN if t0 is not None else EARLIEST
+        window = self._window(hosts, start - MARGIN if t0 is not None else EARLIEST)
         # MP lookups and relays: per episode.
-        changed |= self._truncate(self._lookups, start)
-        changed |= self._join_lookups(window, _since(lookups, start))
-        changed |= self._truncate(self._relays, start)
-        new_relays = _since(relays, start)
-        self._claim_moves(new_relays, moves, start)
-        changed |= self._join_relays(window, new_relays, posts)
-        # StateSys: per scan, for the scans in the window, those relayed just before it, and those
-        # whose SMX file a new batch names.
-        new_batches = self._index_batches(batches, start)
-        affected = set(by_sid)
-        recent = bisect_left(self._relays, start - timedelta(minutes=30), key=lambda a: a.key[0])
-        affected |= {a.sid for a in self._relays[recent:]}
+        if clients or "mp_lookup" in dirty:
+            changed |= self._truncate(self._lookups, start)
+            changed |= self._join_lookups(window, _since(lookups, start))
+        if clients or dirty & {"mp_relay", "iis_post", "mpfdm"}:
+            changed |= self._truncate(self._relays, start)
+            new_relays = _since(relays, start)
+            self._claim_moves(new_relays, moves, start)
+            changed |= self._join_relays(window, new_relays, posts)
+        # StateSys: per scan, for the scans whose relay or records changed, all those in the window
+        # when batches arrived, and those whose SMX file a new batch names.
+        affected = set(changed)
+        if clients or "statesys" in dirty:
+            affected |= {sid for sid, _ in window}
+        new_batches = self._index_batches(batches, start) if everything or "statesys" in dirty else []
         affected |= {owner for _, names, _ in new_batches for name in names if (owner := self._smx_owner.get(name))}
-        scans = {sid: s for pairs in hosts.values() for sid, s in pairs if sid in affected}
-        for sid, s in scans.items():
-            if self._join_statesys(sid, s, batches):
+        scans = {sid: seg for sid in affected if (seg := segment_of(sid)) is not None}
+        for sid, seg in scans.items():
+            if self._join_statesys(sid, seg, batches):
                 changed.add(sid)
         # SUM tasks: the scans whose processing changed, and when tasks arrived, every scan
         # processed since the task before them.
@@ -230,7 +244,7 @@ class ScanJoiner:
             if self._set_per_scan("summarization", sid, att):
                 changed.add(sid)
         # WSUS IIS errors during the WUA search.
-        for sid, s in window:
+        for sid, s in (window if clients or "iis_wsus" in dirty else ()):
             search = s.steps.get("wua_search", [])
             found = []
             if search:
@@ -351,9 +365,11 @@ class ScanJoiner:
         MP_Relay.log does not name the file it writes; the order is the only link, so every relay
         episode takes part (also those of clients whose logs were not collected).
         """
-        for key in [k for k in self._moved if k[0] >= start]:
+        i = bisect_left(self._moved_order, start, key=lambda k: k[0])
+        for key in self._moved_order[i:]:
             move = self._moved.pop(key)
             self._move_taken.discard(move.key)
+        del self._moved_order[i:]
         for ep in eps:
             done = next((f for f in reversed(ep) if f.name == "relay_done"), None)
             if done is None:
@@ -362,6 +378,7 @@ class ScanJoiner:
                 if move.key not in self._move_taken:
                     self._move_taken.add(move.key)
                     self._moved[ep[0].key] = move
+                    self._moved_order.append(ep[0].key)
                     break
 
     def _index_batches(self, batches: Sequence[Sequence[list[Fact]]], start: datetime

@@ -17,11 +17,11 @@ from sumtrace.flows import diagnose
 from sumtrace.flows.catalog import WSUS_SYNC_STEPS
 from sumtrace.flows.classify import Fact
 from sumtrace.flows.judge import settle
-from sumtrace.flows.kinds.base import Change, FlowKindModule, Removal, Stitched, add_to
+from sumtrace.flows.kinds.base import Change, FlowKindModule, KindBase, Removal, Stitched
 from sumtrace.flows.kinds.scan import flow_id
-from sumtrace.flows.model import Flow, Step, UpdateRow
+from sumtrace.flows.model import Flow, Step
 from sumtrace.flows.steps import fill
-from sumtrace.flows.stitch import FactLog, Loaded, Runs
+from sumtrace.flows.stitch import Loaded, Runs
 from sumtrace.flows.vocab import FlowKind
 
 _MIN = timedelta(minutes=1)
@@ -63,29 +63,19 @@ def describe_sync(fid: str, host: str, run: Sequence[Fact], loaded: Loaded) -> F
     return flow
 
 
-class WsusSyncKind:
+class WsusSyncKind(KindBase):
     """WSUS synchronizations per site server."""
 
     kind: FlowKind = "wsus_sync"
 
     def __init__(self) -> None:
-        self.logs: dict[str, FactLog] = {}
+        super().__init__()
         self._runs: dict[str, Runs] = {}
-        self._stitched: dict[str, Stitched] = {}
         self._run_ids: dict[str, list[str | None]] = {}  # per partition, one per run (None: not a sync)
         self._loaded_version = -1
 
     def route(self, f: Fact) -> str | None:
         return f"server:{f.host}" if f.flow == "wsus_sync" else None
-
-    def add(self, part: str, facts: list[Fact]) -> None:
-        add_to(self.logs, part, facts)
-
-    def current(self) -> Mapping[str, Stitched]:
-        return self._stitched
-
-    def updates(self) -> list[UpdateRow]:
-        return []
 
     def stitch(self, loaded: Loaded, kinds: Mapping[FlowKind, FlowKindModule]) -> Change:
         change = Change()
