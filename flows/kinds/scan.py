@@ -242,7 +242,7 @@ class ScanKind(KindBase):
         self.changed_hosts = set()
         earliest: datetime | None = None
         task_from: datetime | None = None
-        dirty_parts: set[str] = set()
+        dirty_parts: dict[str, datetime] = {}  # partition kind → earliest change
         dirty_hosts: set[str] = set()
         for part, log in self.logs.items():
             dirty = log.take_dirty()
@@ -250,7 +250,8 @@ class ScanKind(KindBase):
                 continue
             earliest = dirty[0] if earliest is None or dirty[0] < earliest else earliest
             kind, _, host = part.partition(":")
-            dirty_parts.add(kind)
+            if kind not in dirty_parts or dirty[0] < dirty_parts[kind]:
+                dirty_parts[kind] = dirty[0]
             if kind == "client":
                 self._resegment(host, log, dirty)
                 dirty_hosts.add(host)
@@ -289,9 +290,10 @@ class ScanKind(KindBase):
                 earliest = lost
             self._joins.forget(gone)
             if gone:
-                dirty_parts.add("client")
+                dirty_parts["client"] = min(dirty_parts.get("client", earliest), earliest)
             joined = self._joins.refresh(
-                None if earliest <= _FIRST else earliest, frozenset(dirty_parts), self._pairs, self._segment_of,
+                None if earliest <= _FIRST else earliest, dirty_parts, dirty_hosts | {h for h, _ in gone.values()},
+                self._pairs, self._segment_of,
                 self._runs("mp_lookup:"), self._runs("mp_relay:"), self._facts("iis_post:"), self._facts("mpfdm:"),
                 self._runs("statesys:"), self._facts("sumtask:"), task_from, self._facts("iis_wsus:"))
         # Re-describe the scans whose records, joins, place or loaded logs changed.

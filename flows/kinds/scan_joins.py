@@ -183,7 +183,8 @@ class ScanJoiner:
 
     # ------------------------------------------------------------------ refresh
 
-    def refresh(self, t0: datetime | None, dirty: frozenset[str], hosts: Mapping[str, Sequence[Scan]],
+    def refresh(self, t0: datetime | None, dirty: Mapping[str, datetime], dirty_hosts: set[str],
+                hosts: Mapping[str, Sequence[Scan]],
                 segment_of: Callable[[str], ScanSegment | None],
                 lookups: Sequence[Sequence[list[Fact]]], relays: Sequence[Sequence[list[Fact]]],
                 posts: SortedFacts, moves: SortedFacts, batches: Sequence[Sequence[list[Fact]]],
@@ -191,9 +192,10 @@ class ScanJoiner:
         """Re-join what changes at ``t0`` can reach (None: everything); returns the scans whose joins changed.
 
         ``t0`` is the earliest change: a new record, the start of an episode that was made again,
-        or an episode joined to a scan that vanished. ``dirty`` names the partitions that changed
-        (``client``, ``mp_lookup``, ``mp_relay``, ``iis_post``, ``mpfdm``, ``statesys``, ``sumtask``,
-        ``iis_wsus``): a join whose inputs did not change is not made again.
+        or an episode joined to a scan that vanished. ``dirty`` gives the partitions that changed,
+        with their earliest change (``client``, ``mp_lookup``, ``mp_relay``, ``iis_post``, ``mpfdm``, ``statesys``, ``sumtask``,
+        ``iis_wsus``), ``dirty_hosts`` the clients whose scans were re-segmented: a join whose
+        inputs did not change is not made again.
         ``lookups``, ``relays`` and ``batches`` are each machine's episodes in time order; ``posts``
         the MP's IIS ``CCM_POST`` records, ``moves`` MPFDM's moves of SMX files.
         ``task_from`` is the earliest new SUM task record, if any arrived.
@@ -209,17 +211,25 @@ class ScanJoiner:
         if clients or "mp_lookup" in dirty:
             changed |= self._truncate(self._lookups, start)
             changed |= self._join_lookups(window, _since(lookups, start))
-        if clients or dirty & {"mp_relay", "iis_post", "mpfdm"}:
+        if clients or dirty.keys() & {"mp_relay", "iis_post", "mpfdm"}:
             changed |= self._truncate(self._relays, start)
             new_relays = _since(relays, start)
             self._claim_moves(new_relays, moves, start)
             changed |= self._join_relays(window, new_relays, posts)
-        # StateSys: per scan, for the scans whose relay or records changed, all those in the window
-        # when batches arrived, and those whose SMX file a new batch names.
-        affected = set(changed)
-        if clients or "statesys" in dirty:
-            affected |= {sid for sid, _ in window}
+        # StateSys: per scan, for the scans whose relay or own records changed, those whose SMX file
+        # a new batch names, and when batches without file names arrived, those that can only be
+        # joined by time.
         new_batches = self._index_batches(batches, start) if everything or "statesys" in dirty else []
+        affected = set(changed)
+        if everything:
+            affected |= {sid for sid, _ in window}
+        else:
+            affected |= {sid for sid, seg in window if seg.host in dirty_hosts}
+            if any(not names for _, names, _ in new_batches):
+                named = self._per_scan["state_processing"]
+                reach = new_batches[0][0][0] - MARGIN  # a batch at b joins a relay up to 20 min before it
+                affected |= {sid for sid, seg in window if seg.last is not None and seg.last >= reach
+                             and (sid not in named or named[sid].how != "smx_file")}
         affected |= {owner for _, names, _ in new_batches for name in names if (owner := self._smx_owner.get(name))}
         scans = {sid: seg for sid in affected if (seg := segment_of(sid)) is not None}
         for sid, seg in scans.items():
@@ -244,7 +254,11 @@ class ScanJoiner:
             if self._set_per_scan("summarization", sid, att):
                 changed.add(sid)
         # WSUS IIS errors during the WUA search.
-        for sid, s in (window if clients or "iis_wsus" in dirty else ()):
+        iis_from = dirty.get("iis_wsus")
+        iis_window = window if everything else [
+            (sid, seg) for sid, seg in window
+            if seg.host in dirty_hosts or (iis_from is not None and seg.last is not None and seg.last >= iis_from - _MIN)]
+        for sid, s in iis_window:
             search = s.steps.get("wua_search", [])
             found = []
             if search:
