@@ -15,6 +15,7 @@ advances with wall time × speed, so stall detection behaves as it did when the 
 from __future__ import annotations
 
 import asyncio
+import heapq
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -23,8 +24,9 @@ from datetime import datetime, timedelta, timezone
 
 from sumtrace.flows.tracker import Tracker
 from sumtrace.live.pipeline import Pipeline
+from sumtrace.parsers.entry import Entry
 from sumtrace.parsers.files import LogSource, discover
-from sumtrace.parsers.merge import merge_spans, record_spans
+from sumtrace.parsers.merge import record_entries
 from sumtrace.parsers.stream import RecordParser
 
 UTC = timezone.utc
@@ -49,16 +51,23 @@ class Track:
         return cls(path, host, None, lambda: iter([data]))
 
 
-def _spans(track: Track) -> Iterator[tuple[datetime, int, int]]:
-    """Record spans of a track from a parse of its own (the sink parses the bytes again)."""
+def _records(track: Track) -> Iterator[tuple[datetime, int, int, Entry]]:
+    """A track's records from a parse of its own: (sort time, start, end, entry), in file order."""
     parser = RecordParser(track.path, host_bias=track.bias)
 
-    def entries() -> Iterator:  # type: ignore[type-arg]
+    def entries() -> Iterator[Entry]:
         for chunk in track.chunks():
             yield from parser.feed(chunk)
         yield from parser.flush()
 
-    return record_spans(entries())
+    return record_entries(entries())
+
+
+def _numbered(index: int, records: Iterator[tuple[datetime, int, int, Entry]]
+              ) -> Iterator[tuple[datetime, int, int, int, int, Entry]]:
+    """(time, track index, record number, start, end, entry): the merge key is unique before the entry."""
+    for n, (t, a, b, e) in enumerate(records):
+        yield t, index, n, a, b, e
 
 
 class _Reader:
@@ -181,17 +190,25 @@ class Player:
 
     # ------------------------------------------------------------------ playing
 
-    def records(self) -> Iterator[tuple[datetime, int, int, int]]:
-        return merge_spans(_spans(t) for t in self.tracks)
+    def records(self) -> Iterator[tuple[datetime, int, int, int, Entry]]:
+        """Every track's records merged by time, stable: (time, track index, start, end, entry)."""
+        keyed = [_numbered(i, _records(track)) for i, track in enumerate(self.tracks)]
+        for t, i, _, a, b, e in heapq.merge(*keyed, key=lambda r: (r[0], r[1], r[2])):
+            yield t, i, a, b, e
 
     async def run(self) -> None:
         readers = [_Reader(t) for t in self.tracks]
+        record = getattr(self.sink, "record", None)
         try:
-            for when, index, start, end in self.records():
+            for when, index, start, end, entry in self.records():
                 await self._gate(when)
                 if self._stopped:
                     break
-                self.sink(self.tracks[index], readers[index].read(start, end))
+                data = readers[index].read(start, end)
+                if record is not None:
+                    record(self.tracks[index], data, entry)
+                else:
+                    self.sink(self.tracks[index], data)
                 self.clock.reach(when)
                 self.played += 1
                 if self.on_record is not None:
@@ -229,17 +246,36 @@ class Player:
             pass
 
 
-def feed_sink(pipeline: object) -> Sink:
-    """A sink feeding :class:`sumtrace.live.pipeline.Pipeline` (replay)."""
-    started: set[str] = set()
+class FeedSink:
+    """A sink feeding :class:`sumtrace.live.pipeline.Pipeline` (replay).
 
-    def sink(track: Track, data: bytes) -> None:
-        if track.path not in started:
-            started.add(track.path)
-            pipeline.start_file(track.path, track.host, bias=track.bias)  # type: ignore[attr-defined]
-        pipeline.feed(track.path, track.host, data, bias=track.bias)  # type: ignore[attr-defined]
+    Called with bytes it parses them as a tail would; the player prefers :meth:`record`, which
+    hands over the entry the player's own parse of the file already made (same parser, same
+    order, same entries), so a replay parses each record once.
+    """
 
-    return sink
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self._started: set[str] = set()
+
+    def _start(self, track: Track) -> None:
+        if track.path not in self._started:
+            self._started.add(track.path)
+            self.pipeline.start_file(track.path, track.host, bias=track.bias)
+
+    def __call__(self, track: Track, data: bytes) -> None:
+        self._start(track)
+        self.pipeline.feed(track.path, track.host, data, bias=track.bias)
+
+    def record(self, track: Track, data: bytes, entry: Entry) -> None:
+        self._start(track)
+        self.pipeline.stats.bytes += len(data)
+        self.pipeline.feed_entries(track.path, track.host, [entry])
+
+
+def feed_sink(pipeline: Pipeline) -> FeedSink:
+    """A sink feeding the pipeline (replay)."""
+    return FeedSink(pipeline)
 
 
 class FileSink:
@@ -324,7 +360,7 @@ class ReplayTicker:
     """
 
     def __init__(self, pipeline: Pipeline, clock: Callable[[], datetime], *,
-                 log_every: timedelta = timedelta(seconds=60), wall_every: float = 0.25,
+                 log_every: timedelta = timedelta(minutes=5), wall_every: float = 0.5,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.pipeline = pipeline
         self.clock = clock

@@ -31,35 +31,25 @@ def merge_entries(streams: Iterable[Iterable[Entry]]) -> Iterator[Entry]:
         yield entry
 
 
-def record_spans(entries: Iterable[Entry], size: int | None = None) -> Iterator[tuple[datetime, int, int]]:
-    """(sort time, start, end) byte ranges of a file's records, in file order.
+def record_entries(entries: Iterable[Entry], size: int | None = None) -> Iterator[tuple[datetime, int, int, Entry]]:
+    """(sort time, start, end, entry) for a file's records, in file order.
 
-    Ranges tile the file: the first starts at byte 0 (so a BOM travels with the first record) and
-    each ends where the next begins, the last at ``size`` (or open-ended, -1). Replay feeds these
-    slices through the live pipeline, so it parses exactly the bytes a tail would have read.
+    The byte ranges tile the file: the first starts at byte 0 (so a BOM travels with the first
+    record) and each ends where the next begins, the last at ``size`` (or open-ended, -1). Replay
+    plays these slices, so a file written from them (demo) or fed through the live pipeline holds
+    exactly the bytes a tail would have read; the entry comes along so the pipeline need not parse
+    the record again. A record without a time sorts with the one before it.
     """
     last_time = _EPOCH
-    pending: tuple[datetime, int] | None = None
+    pending: tuple[datetime, int, Entry] | None = None
     for entry in entries:
         if pending is not None:
-            yield pending[0], pending[1], entry.offset
+            yield pending[0], pending[1], entry.offset, pending[2]
             start = entry.offset
         else:
             start = 0
         if entry.utc is not None:
             last_time = entry.utc
-        pending = (last_time, start)
+        pending = (last_time, start, entry)
     if pending is not None:
-        yield pending[0], pending[1], size if size is not None else -1
-
-
-def merge_spans(streams: Iterable[Iterable[tuple[datetime, int, int]]]) -> Iterator[tuple[datetime, int, int, int]]:
-    """Merge per-file spans by time: (time, stream index, start, end), stable like merge_entries."""
-    keyed = [_keyed_spans(i, s) for i, s in enumerate(streams)]
-    for t, i, _, a, b in heapq.merge(*keyed):
-        yield t, i, a, b
-
-
-def _keyed_spans(index: int, spans: Iterable[tuple[datetime, int, int]]) -> Iterator[tuple[datetime, int, int, int, int]]:
-    for n, (t, a, b) in enumerate(spans):
-        yield t, index, n, a, b
+        yield pending[0], pending[1], size if size is not None else -1, pending[2]
