@@ -206,8 +206,6 @@ class TimeIndex(Generic[T]):
         i = bisect_right(self.times, t)
         return self.items[i - 1] if i else None
 
-    def first_at_or_after(self, t: datetime) -> int:
-        return bisect_left(self.times, t)
 
 
 class SortedFacts:

@@ -27,8 +27,6 @@ FLOW_KINDS: Final[tuple[FlowKind, ...]] = get_args(FlowKind)
 STEP_STATUSES: Final[tuple[StepStatus, ...]] = get_args(StepStatus)
 FLOW_STATUSES: Final[tuple[FlowStatus, ...]] = get_args(FlowStatus)
 
-# Statuses a step can only leave when new evidence arrives (judging alone never changes them).
-SETTLED: Final[frozenset[str]] = frozenset({"ok", "warning", "failed", "unobserved"})
 # Flow statuses that need someone's attention; ``report`` exits 1 when any flow has one.
 ALARMING: Final[frozenset[str]] = frozenset({"failed", "stalled"})
 
@@ -54,10 +52,3 @@ STATUS_LOOK: Final[dict[str, Look]] = {
     "removed": Look("⌫", "#", "dim strike"),
 }
 
-
-def glyph(status: str, ascii_only: bool = False) -> str:
-    """The status's glyph (``?`` for a word this table does not know)."""
-    look = STATUS_LOOK.get(status)
-    if look is None:
-        return "?"
-    return look.ascii if ascii_only else look.glyph

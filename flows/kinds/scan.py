@@ -22,6 +22,7 @@ seen; the ScanJob GUID is an id field, not the key.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 
@@ -351,7 +352,7 @@ class ScanKind(KindBase):
             segs.append(segment(epoch))
         # The machine's own name, from the earliest state message that says it.
         best = self._names.get(host)
-        start = 0 if dirty is None else next((i for i, f in enumerate(log.facts) if f.key >= dirty), len(log.facts))
+        start = 0 if dirty is None else bisect_left(log.facts, dirty, key=lambda f: f.key)
         for f in log.facts[start:]:
             nb = f.values.get("netbios")
             if nb and (best is None or f.key < best[0]):

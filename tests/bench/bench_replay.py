@@ -12,7 +12,7 @@ record pattern over the decoded set (the least any reader of these files must do
 command's time as a multiple of it.
 
 ``replay`` runs without ``--speed``, which the command's help gives as "as fast as possible"
-(``--speed 0`` plays flat out too). A child that exceeds ``--timeout`` is killed and its time shown
+(``--speed 0`` is refused: speeds are positive). A child that exceeds ``--timeout`` is killed and its time shown
 as a lower bound. Not a test: no assertion on time; figures go to the README.
 """
 
