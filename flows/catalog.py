@@ -50,7 +50,8 @@ SCAN_STEPS: tuple[StepSpec, ...] = (
     StepSpec("state_processing", "StateSys processes", "server", ("statesys",), 15 * M,
              "StateSys loads the SMX files: records, invalid records, bad files", stall_hint="state_processing", joins=('smx_file', 'time')),
     StepSpec("summarization", "SUM summarization", "server", ("statesys",), 75 * M,
-             "StateSys runs the SUM summarization tasks (hourly by default)", stall_hint="summarization", joins=('time',)),
+             "StateSys runs the SUM summarization tasks (a site-wide task on its own schedule, hourly by default)",
+             stall_hint="summarization", joins=('time',), awaited=False),
 )
 
 POLICY_STEPS: tuple[StepSpec, ...] = (
@@ -77,10 +78,52 @@ WSUS_SYNC_STEPS: tuple[StepSpec, ...] = (
              "Products, classifications and metadata received; WSyncMgr sets the content version", stall_hint="wsus_sync"),
 )
 
+# A client re-evaluating updates without asking the SUP: offline searches by UpdateID or category
+# after an online scan, deployment evaluations (UpdatesDeployment EvaluateAssignments), evaluations
+# from the cached scan results. No location request, no AddUpdateSource: those steps do not exist here.
+EVALUATION_STEPS: tuple[StepSpec, ...] = (
+    StepSpec("trigger", "Evaluation requested", "client", ("updatesdeployment", "updateshandler", "scanagent"), 0 * M,
+             "UpdatesDeployment evaluates assignments, or ScanAgent is asked for a scan by update ID", stall_hint="scan_failed",
+             awaited=False),
+    StepSpec("wua_search", "Offline search", "client", ("windowsupdate", "wuahandler"), 30 * M,
+             "WindowsUpdate.log: CcmExec searches with Online = No (by UpdateID or category)", stall_hint="search_stalled"),
+    StepSpec("results", "Evaluation results", "client", ("wuahandler", "updatesstore", "updatesdeployment"), 5 * M,
+             "WUAHandler search completed, UpdatesStore update statuses", stall_hint="scan_failed", awaited=False),
+)
+
+# The client's Software Updates agent: is it configured and enabled, does it act on the UpdateSource policy.
+CLIENT_AGENT_STEPS: tuple[StepSpec, ...] = (
+    StepSpec("client_settings", "Client settings policy", "client", ("scanagent", "updatesdeployment"), 0 * M,
+             "The Software Updates client configuration policy has arrived (else default settings are used)",
+             stall_hint="no_policy", awaited=False),
+    StepSpec("feature", "Software Updates agent", "client", ("updatesdeployment",), 0 * M,
+             "UpdatesDeployment at start-up: the Software Updates feature is enabled or disabled",
+             stall_hint="agent_disabled", awaited=False),
+    StepSpec("update_source_policy", "UpdateSource policy", "client", ("scanagent",), 0 * M,
+             "ScanAgent is notified of the UpdateSource (scan tool) policy", stall_hint="policy_chain", awaited=False),
+    StepSpec("scan_jobs", "Scan jobs", "client", ("scanagent",), 0 * M,
+             "ScanAgent creates scan jobs for the UpdateSource policy", stall_hint="agent_disabled", awaited=False),
+)
+
+# The site's WSUS as ConfigMgr sees it: WCM's subscription and SUP connections, WSUSCtrl's checks.
+WSUS_HEALTH_STEPS: tuple[StepSpec, ...] = (
+    StepSpec("subscription", "WSUS subscription", "server", ("wcm",), 0 * M,
+             "WCM sets the products, classifications and languages; the subscription state", stall_hint="wsus_sync",
+             awaited=False),
+    StepSpec("sup_connection", "SUP connections", "server", ("wcm",), 0 * M,
+             "WCM connects to each software update point's WSUS", stall_hint="wsus_sync", awaited=False),
+    StepSpec("wsus_control", "WSUS control", "server", ("wsusctrl",), 0 * M,
+             "WSUSCtrl checks the WSUS server's health, database and configuration", stall_hint="wsus_sync",
+             awaited=False),
+)
+
 STEPS_BY_KIND: dict[FlowKind, tuple[StepSpec, ...]] = {
     "scan": SCAN_STEPS,
+    "evaluation": EVALUATION_STEPS,
     "policy": POLICY_STEPS,
     "wsus_sync": WSUS_SYNC_STEPS,
+    "client_agent": CLIENT_AGENT_STEPS,
+    "wsus_health": WSUS_HEALTH_STEPS,
 }
 
 STEP_INDEX: dict[FlowKind, dict[str, int]] = {

@@ -50,6 +50,9 @@ class StepSpec:
     stall_hint: str = "scan_failed"
     restart_at: int | None = None
     joins: tuple[str, ...] = ()
+    # False for a step that runs on its own schedule (site-wide SUM summarization, a health check):
+    # it is never awaited, so it can neither stall its flow nor keep it running.
+    awaited: bool = True
 
 
 @dataclass(slots=True)
@@ -67,6 +70,8 @@ class Step:
     evidence: list[Entry] = field(default_factory=list)
     expected: timedelta | None = None
     due: datetime | None = None
+    # Error records of other components inside the step's window: shown and counted, never its verdict.
+    notes: list[Entry] = field(default_factory=list)
 
     @property
     def duration(self) -> timedelta | None:
@@ -114,6 +119,9 @@ class Flow:
     links: list[str] = field(default_factory=list)
     label: str = ""
     host_name: str | None = None
+    # False when the host's logs carry no time zone (a WindowsUpdate.log with no CMTrace log of the
+    # same machine): times are its local times, shown without ``Z`` and with "zone unknown".
+    zone_known: bool = True
 
     def step(self, key: str) -> Step:
         for s in self.steps:

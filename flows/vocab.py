@@ -13,12 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
-FlowKind = Literal["scan", "policy", "wsus_sync"]
+# scan: an online scan against the SUP; evaluation: a client re-evaluating updates without asking the
+# SUP (offline searches, deployment evaluations, evaluations from cache); client_agent: the state of a
+# client's Software Updates agent (client settings, enabled or disabled); wsus_health: the site's
+# WSUS as WCM and WSUSCtrl see it.
+FlowKind = Literal["scan", "evaluation", "policy", "wsus_sync", "client_agent", "wsus_health"]
 StepStatus = Literal["ok", "warning", "failed", "running", "stalled", "pending", "unobserved"]
-FlowStatus = Literal["ok", "failed", "stalled", "running", "incomplete"]
+# "warning": the flow's own verdict is ok but a step carries a warning (a replica SUP failed on a
+# successful sync, the Software Updates agent is disabled). Not alarming: ``report`` exits 0.
+FlowStatus = Literal["ok", "warning", "failed", "stalled", "running", "incomplete"]
 # What the event stream can say of a flow: its status, or that it is gone (merged into another,
 # superseded, or dropped by retention). See :class:`sumtrace.flows.model.FlowEvent`.
-FlowEventStatus = Literal["ok", "failed", "stalled", "running", "incomplete", "removed"]
+FlowEventStatus = Literal["ok", "warning", "failed", "stalled", "running", "incomplete", "removed"]
 RemovedWhy = Literal["merged", "superseded", "dropped", "expired"]
 Outcome = Literal["", "done", "fail", "warn"]
 Role = Literal["client", "mp", "server"]

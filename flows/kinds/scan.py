@@ -34,6 +34,7 @@ from sumtrace.flows.judge import settle
 from sumtrace.flows.kinds.base import Change, FlowKindModule, KindBase, Removal, Stitched
 from sumtrace.flows.kinds.scan_joins import ScanJoiner, topics
 from sumtrace.flows.kinds.scan_segment import EPOCH_GAP_S, ScanSegment, segment
+from sumtrace.flows.kinds.statesys import statesys_batches
 from sumtrace.flows.model import Flow, Step, UpdateRow
 from sumtrace.flows.steps import fill
 from sumtrace.flows.stitch import FactKey, FactLog, Loaded, Runs, SortedFacts, episodes, gap_runs
@@ -382,28 +383,6 @@ def _with_ids(host: str, scans: Sequence[ScanSegment]) -> list[tuple[str, ScanSe
         sid = flow_id("scan", host, s.facts[0].utc)
         n = seen[sid] = seen.get(sid, 0) + 1
         out.append((sid if n == 1 else f"{sid}#{n}", s))
-    return out
-
-
-def statesys_batches(facts: Sequence[Fact]) -> list[list[Fact]]:
-    """StateSys batches: the inbox trigger, then (after its pause) the processing thread, to its end.
-
-    Restartable: a batch starts at a trigger, at a "found new state messages" that follows
-    anything but a lone trigger, or after two minutes of silence; the thread's end closes it.
-    """
-    out: list[list[Fact]] = []
-    cur: list[Fact] | None = None
-    for f in facts:
-        new = (cur is None or (f.utc - cur[-1].utc).total_seconds() > 120 or f.name == "ss_inbox_trigger"
-               or (f.name == "ss_found" and any(x.name != "ss_inbox_trigger" for x in cur)))
-        if new:
-            cur = [f]
-            out.append(cur)
-        else:
-            assert cur is not None
-            cur.append(f)
-        if f.name == "ss_thread_done":
-            cur = None
     return out
 
 
