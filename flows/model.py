@@ -22,7 +22,7 @@ from sumtrace.flows.vocab import (
     Role,
     StepStatus,
 )
-from sumtrace.parsers.entry import Entry, iso_utc
+from sumtrace.parsers.entry import Entry, iso_time
 
 __all__ = ["FLOW_KINDS", "FLOW_STATUSES", "STEP_STATUSES", "StepSpec", "Step", "Flow", "UpdateRow", "StepEvent",
            "FlowEvent", "Event", "error_json"]
@@ -83,12 +83,13 @@ class Step:
         """What a subscriber would call a change of this step."""
         return (self.status, self.at, self.detail, self.error.code if self.error else None, self.hint)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, zone_known: bool = True) -> dict[str, Any]:
+        """``zone_known`` is the flow's: False prints times as local, without ``Z``."""
         return {
             "key": self.key,
             "status": self.status,
-            "at": iso_utc(self.at),
-            "ended": iso_utc(self.ended),
+            "at": iso_time(self.at, zone_known),
+            "ended": iso_time(self.ended, zone_known),
             "detail": self.detail,
             "error": error_json(self.error),
             "hint": self.hint,
@@ -153,11 +154,12 @@ class Flow:
             "host_name": self.host_name,
             "id": self.id,
             "status": self.status,
-            "started": iso_utc(self.started),
-            "ended": iso_utc(self.ended),
+            "zone": zone_name(self.zone_known),
+            "started": iso_time(self.started, self.zone_known),
+            "ended": iso_time(self.ended, self.zone_known),
             "ids": self.ids,
             "links": list(self.links),
-            "steps": [s.to_json() for s in self.steps],
+            "steps": [s.to_json(self.zone_known) for s in self.steps],
         }
 
 
@@ -175,6 +177,7 @@ class UpdateRow:
     forwarded: bool = False
     processed: bool | None = None
     seen: datetime | None = None
+    zone_known: bool = True  # False: ``seen`` is a local time of unknown zone
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -187,7 +190,14 @@ class UpdateRow:
             "recorded": self.recorded,
             "forwarded": self.forwarded,
             "processed": self.processed,
+            "seen": iso_time(self.seen, self.zone_known),
         }
+
+
+def zone_name(zone_known: bool) -> str:
+    """The ``zone`` of a flow or event in JSON: ``utc`` (times end in ``Z``) or ``unknown``
+    (times are the host's local times as its logs wrote them, without ``Z``)."""
+    return "utc" if zone_known else "unknown"
 
 
 def error_json(err: ErrorInfo | None) -> dict[str, Any] | None:
@@ -209,6 +219,7 @@ class StepEvent:
     detail: str
     error: ErrorInfo | None
     hint: str | None
+    zone_known: bool = True  # the flow's Flow.zone_known
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -218,7 +229,8 @@ class StepEvent:
             "flow": self.flow,
             "key": self.key,
             "status": self.status,
-            "at": iso_utc(self.at),
+            "zone": zone_name(self.zone_known),
+            "at": iso_time(self.at, self.zone_known),
             "detail": self.detail,
             "error": error_json(self.error),
             "hint": self.hint,
@@ -245,6 +257,7 @@ class FlowEvent:
     host_name: str | None = None
     into: str | None = None
     why: RemovedWhy | None = None
+    zone_known: bool = True  # the flow's Flow.zone_known
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -254,8 +267,9 @@ class FlowEvent:
             "host_name": self.host_name,
             "flow": self.flow,
             "status": self.status,
-            "started": iso_utc(self.started),
-            "ended": iso_utc(self.ended),
+            "zone": zone_name(self.zone_known),
+            "started": iso_time(self.started, self.zone_known),
+            "ended": iso_time(self.ended, self.zone_known),
             "current": self.current,
         }
         if self.status == "removed":

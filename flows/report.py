@@ -1,7 +1,10 @@
 """Rendering flows for people (text, Markdown) and for scripts (one JSON document).
 
 Plain text only: the CLI decides about colour, and log text is escaped by the caller's renderer.
-Times are shown in UTC and in the host's local time as its own logs wrote it.
+Times are shown in UTC and in the host's local time as its own logs wrote it. A flow whose host's
+zone is unknown (``Flow.zone_known`` False: a WindowsUpdate.log with no log of the same machine
+that carries its bias) has only local times: they are shown as ``local … (zone unknown)``, never
+as UTC with a ``Z``.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 
 from sumtrace.flows.model import Flow, Step, UpdateRow
 from sumtrace.flows.vocab import ALARMING, STATUS_LOOK
-from sumtrace.parsers.entry import iso_utc
+from sumtrace.parsers.entry import iso_local, iso_utc
 
 # The one status table (flows/vocab.py), shared with the TUI.
 GLYPH = {status: look.glyph for status, look in STATUS_LOOK.items()}
@@ -54,6 +57,20 @@ def local_of(step: Step) -> datetime | None:
     return step.evidence[0].local if step.evidence else None
 
 
+ZONE_UNKNOWN = "zone unknown"
+
+
+def local_unknown(value: datetime | None) -> str:
+    """``local 2022-06-29 17:29:33 (zone unknown)``: a time of a host whose zone is unknown."""
+    if value is None:
+        return ""
+    return f"local {value:%Y-%m-%d %H:%M:%S} ({ZONE_UNKNOWN})"
+
+
+def _yes_no(value: bool | None) -> str:
+    return "?" if value is None else ("yes" if value else "no")
+
+
 def report_text(flows: list[Flow], updates: list[UpdateRow], files: list[dict[str, Any]], *,
                 glyphs: dict[str, str] | None = None, style: Callable[[str, str], str] | None = None) -> str:
     g = glyphs or GLYPH
@@ -65,16 +82,22 @@ def report_text(flows: list[Flow], updates: list[UpdateRow], files: list[dict[st
     for host, hflows in hosts.items():
         out.append(f"== {host} ==")
         for flow in hflows:
-            started = iso_utc(flow.started) or "?"
+            if flow.zone_known:
+                started = iso_utc(flow.started) or "?"
+            else:
+                started = local_unknown(flow.started) or f"? ({ZONE_UNKNOWN})"
             out.append(paint(flow.status, f"{g.get(flow.status, '?')} {title(flow)}  "
                                           f"[{flow.status}]  started {started}"))
             ids = ", ".join(f"{k}={v}" for k, v in flow.ids.items() if v and k != "messages")
             if ids:
                 out.append(f"    ids: {ids}")
             for st in flow.steps:
-                when = iso_utc(st.at) or ""
-                local = local_of(st)
-                loc = f" (local {local:%H:%M:%S})" if local else ""
+                if flow.zone_known:
+                    when = iso_utc(st.at) or ""
+                    local = local_of(st)
+                    loc = f" (local {local:%H:%M:%S})" if local else ""
+                else:  # its times are the local times the logs wrote; no UTC is known
+                    when, loc = local_unknown(st.at), ""
                 dur = fmt_duration(st.duration)
                 line = f"  {g.get(st.status, '?')} {st.key:<22} {st.status:<10} {when}{loc} {dur}".rstrip()
                 if st.detail:
@@ -88,9 +111,9 @@ def report_text(flows: list[Flow], updates: list[UpdateRow], files: list[dict[st
         if host_updates:
             out.append("  updates:")
             for u in host_updates:
-                proc = "?" if u.processed is None else ("yes" if u.processed else "no")
-                out.append(f"    {u.kb or '-':<10} {u.state:<9} recorded={'yes' if u.recorded else 'no'} "
-                           f"forwarded={'yes' if u.forwarded else 'no'} processed={proc}  {u.title or u.update_id}")
+                out.append(f"    {u.kb or '-':<10} {u.state:<9} recorded={_yes_no(u.recorded)} "
+                           f"forwarded={_yes_no(u.forwarded)} processed={_yes_no(u.processed)}  "
+                           f"{u.title or u.update_id}")
         out.append("")
     if not flows:
         out.append("No scan, policy or WSUS sync activity found in these logs.")
@@ -106,13 +129,17 @@ def report_markdown(flows: list[Flow], updates: list[UpdateRow], files: list[dic
     for flow in flows:
         out.append(f"## {flow.host}: {title(flow)} — {flow.status}")
         out.append("")
-        out.append("| step | status | UTC | duration | detail |")
+        if not flow.zone_known:
+            out.append(f"Times are the host's local times ({ZONE_UNKNOWN}: no log of this machine gives its bias).")
+            out.append("")
+        out.append(f"| step | status | {'UTC' if flow.zone_known else 'local (zone unknown)'} | duration | detail |")
         out.append("|---|---|---|---|---|")
         for st in flow.steps:
             detail = st.detail.replace("|", "\\|")
             if st.error:
                 detail += f" **{st.error.hex} {st.error.name}**"
-            out.append(f"| {st.key} | {GLYPH.get(st.status, '')} {st.status} | {iso_utc(st.at) or ''} | "
+            when = iso_utc(st.at) if flow.zone_known else iso_local(st.at)
+            out.append(f"| {st.key} | {GLYPH.get(st.status, '')} {st.status} | {when or ''} | "
                        f"{fmt_duration(st.duration)} | {detail} |")
         for st in flow.steps:
             if st.hint and st.status in ("failed", "stalled", "warning"):
@@ -125,7 +152,8 @@ def report_markdown(flows: list[Flow], updates: list[UpdateRow], files: list[dic
         out.append("| host | KB | state | recorded | forwarded | processed | title |")
         out.append("|---|---|---|---|---|---|---|")
         for u in updates:
-            out.append(f"| {u.host} | {u.kb} | {u.state} | {u.recorded} | {u.forwarded} | {u.processed} | "
+            out.append(f"| {u.host} | {u.kb} | {u.state} | {_md_bool(u.recorded)} | {_md_bool(u.forwarded)} | "
+                       f"{_md_bool(u.processed)} | "
                        f"{u.title.replace('|', '/')} |")
         out.append("")
     out.append("## Files")
@@ -133,3 +161,7 @@ def report_markdown(flows: list[Flow], updates: list[UpdateRow], files: list[dic
     for fi in files:
         out.append(f"- `{fi['path']}` {fi['format']}, {fi['entries']} entries, {fi['unparsed']} unparsed, {fi['encoding']}")
     return "\n".join(out) + "\n"
+
+
+def _md_bool(value: bool | None) -> str:
+    return "unknown" if value is None else str(value)

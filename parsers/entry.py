@@ -15,7 +15,8 @@ from types import MappingProxyType
 from typing import Any, Final, Literal, get_args
 
 # Formats a record can come in. "plain" marks a line no format recognised (counted as unparsed).
-Format = Literal["cmtrace", "smstrace", "wu-legacy", "wu-etw", "wsus", "iis", "plain"]
+# "setup" is the role setup logs' ``<Sat May 18 21:22:29 2024> text`` (SUPSetup.log).
+Format = Literal["cmtrace", "smstrace", "wu-legacy", "wu-etw", "wsus", "iis", "setup", "plain"]
 FORMATS: Final[tuple[Format, ...]] = get_args(Format)
 
 # How the UTC time was obtained.
@@ -28,6 +29,8 @@ SEVERITY_RANK = {"verbose": 0, "info": 1, "warning": 2, "error": 3}
 
 # Most records have no format-specific extras; they share this read-only empty mapping.
 NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+# The extras of a torn CMTrace record (its head overwritten by another writer; see Entry.damaged).
+DAMAGED: Mapping[str, Any] = MappingProxyType({"damaged": True})
 
 
 @dataclass(slots=True)
@@ -62,15 +65,34 @@ class Entry:
         """True for a line that no format recognised."""
         return self.format == "plain"
 
+    @property
+    def damaged(self) -> bool:
+        """A torn CMTrace record: another writer overwrote its head, its trailer survived.
+
+        Its time, component, thread and type are the record's own; its message is only the text
+        that survived (often the tail of the original message, or nothing). It is placed in time
+        like any record and is not unparsed, but its message is not the whole record.
+        """
+        return bool(self.extra.get("damaged"))
+
+    @property
+    def zone_known(self) -> bool:
+        """False when the UTC time is the local time taken as UTC because no zone is known."""
+        return self.time_source != "assumed-local"
+
     def to_json(self) -> dict[str, Any]:
-        """The stable JSON shape used by ``parse --jsonl`` and ``watch --entries``."""
+        """The stable JSON shape used by ``parse --jsonl`` and ``watch --entries``.
+
+        ``utc`` is null when the zone is unknown (``time_source`` "assumed-local"): the time as
+        written is in ``local``, and no UTC time is claimed for it. ``damaged`` marks a torn record.
+        """
         return {
             "file": self.file,
             "line": self.line,
             "offset": self.offset,
             "format": self.format,
             "local": self.local.isoformat(timespec="microseconds") if self.local else None,
-            "utc": iso_utc(self.utc),
+            "utc": iso_utc(self.utc) if self.time_source != "assumed-local" else None,
             "bias": self.bias,
             "time_source": self.time_source,
             "severity": self.severity,
@@ -78,6 +100,7 @@ class Entry:
             "component": self.component,
             "thread": self.thread,
             "message": self.message,
+            "damaged": self.damaged,
         }
 
 
@@ -86,3 +109,19 @@ def iso_utc(value: datetime | None) -> str | None:
     if value is None:
         return None
     return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def iso_local(value: datetime | None) -> str | None:
+    """ISO 8601 without a zone (``2022-06-29T17:29:33.735``): a local time whose zone is unknown.
+
+    Times of zone-less logs are carried internally as their local time in a UTC-aware datetime
+    (so they sort and subtract like any other); this prints that wall-clock time without ``Z``.
+    """
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+
+
+def iso_time(value: datetime | None, zone_known: bool = True) -> str | None:
+    """:func:`iso_utc` when the zone is known, else :func:`iso_local`."""
+    return iso_utc(value) if zone_known else iso_local(value)

@@ -196,21 +196,31 @@ def _add_zip(path: str, sources: list[LogSource], errors: list[str], all_logs: b
     return found
 
 
-_BIAS_IN_TAIL = re.compile(rb'time="\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d{1,7})?([+-]-?\d{1,4})"')
-_BIAS_IN_TAIL16 = re.compile(r'time="\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d{1,7})?([+-]-?\d{1,4})"')
+# A CMTrace ``time="…+300"`` or an SMS-trace ``<05-18-2024 21:22:59.243+420><thread=`` stamp.
+_BIAS_PATTERN = (r'(?:time="\d{1,2}:\d{1,2}:\d{1,2}(?:\.\d{1,7})?([+-]-?\d{1,4})"'
+                 r'|<\d{1,2}-\d{1,2}-\d{4} \d{1,2}:\d{1,2}:\d{1,2}(?:\.\d{1,7})?([+-]-?\d{1,4})><thread=)')
+_BIAS_IN_TAIL = re.compile(_BIAS_PATTERN.encode())
+_BIAS_IN_TAIL16 = re.compile(_BIAS_PATTERN)
 
 
 def bias_from_bytes(data: bytes) -> int | None:
-    """The newest CMTrace bias found in a chunk of a CMTrace log (UTF-8 or UTF-16)."""
+    """The newest bias found in a chunk of a CMTrace or SMS-trace log (UTF-8 or UTF-16).
+
+    Both write the machine's Windows bias in every record, so they give the zone of the
+    machine's zone-less logs (WindowsUpdate.log, SUPSetup.log).
+    """
     found = _BIAS_IN_TAIL.findall(data)
     if not found and b"\x00" in data:
         for enc in ("utf-16-le", "utf-16-be"):
             text = data[len(data) % 2:].decode(enc, "replace") if enc.endswith("le") else data.decode(enc, "replace")
             f16 = _BIAS_IN_TAIL16.findall(text)
             if f16:
-                return _bias_value(f16[-1])
+                return _bias_value(f16[-1][0] or f16[-1][1])
         return None
-    return _bias_value(found[-1].decode()) if found else None
+    if not found:
+        return None
+    cm, sms = found[-1]
+    return _bias_value((cm or sms).decode())
 
 
 def _bias_value(text: str) -> int:
@@ -223,8 +233,9 @@ _ZONELESS_OR_UTC = frozenset({"windowsupdate", "softwaredistribution", "change",
 def assign_host_bias(sources: list[LogSource]) -> None:
     """Give every source the Windows bias of CMTrace logs in the same folder, when there are any.
 
-    WindowsUpdate.log (Windows 10 format, or legacy lines before a banner) and zone-less CMTrace
-    writers have no zone of their own; the machine's ConfigMgr logs in the same folder do.
+    WindowsUpdate.log (Windows 10 format, or legacy lines before a banner), role setup logs
+    (SUPSetup.log) and zone-less CMTrace writers have no zone of their own; the machine's
+    ConfigMgr logs (CMTrace or SMS trace) in the same folder do.
     """
     by_folder: dict[str, list[LogSource]] = {}
     for src in sources:

@@ -11,7 +11,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sumtrace.parsers.entry import NO_EXTRA, Entry, Severity, TimeSource
+from sumtrace.parsers.entry import DAMAGED, NO_EXTRA, Entry, Severity, TimeSource
 from sumtrace.parsers.severity import infer_severity, statmsg_severity
 
 UTC = timezone.utc
@@ -191,6 +191,30 @@ def cm_entry_loose(
     )
 
 
+# A torn record: a second writer overwrote the head of a record (``<![LOG[`` and the start of its
+# text), and only its trailer survives, possibly after the end of the overwritten text:
+# ``…text]LOG]!><time="…" date="…" component="…" context="" type="1" thread="…" file="…">``.
+# The attribute block must sit on one line (a real one never spans lines), so whether a trailer is
+# complete is decided by the text up to the next line break: the same in any chunking.
+CM_TRAILER = re.compile(r'\]LOG\]!><((?:[ \t]*[A-Za-z_]+="[^"\r\n]*")+)[ \t]*>')
+
+
+def cm_entry_torn(
+    fragment: str, attrs_text: str, path: str, line: int, offset: int, host_bias: int | None
+) -> Entry | None:
+    """A damaged record from a surviving trailer: its time, component, thread and type are real,
+    its message is whatever text of the record survived (often a tail, sometimes nothing).
+
+    Marked ``extra["damaged"] = True`` (:attr:`Entry.damaged`); it is not unparsed text. None when
+    the trailer carries no valid time and date (then it stays unparsed).
+    """
+    entry = cm_entry_loose(fragment, attrs_text, path, line, offset, host_bias)
+    if entry is None:
+        return None
+    entry.extra = DAMAGED
+    return entry
+
+
 # --------------------------------------------------------------------------- line formats
 
 SMS_LINE = re.compile(
@@ -211,6 +235,15 @@ WSUS_LINE = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2}) (\d{1,2}):(\d{2}):(\d{2})\.(\d{1,7}) UTC\t([^\t]*)\t([^\t]*)\t([^\t]*)\t?(.*)$",
     re.DOTALL,
 )
+# ConfigMgr role setup logs (SUPSetup.log, MPSetup.log, …): ``<Sat May 18 21:22:29 2024> text``, a
+# C ``asctime`` stamp in local time with no zone. The day may be space-padded (``May  8``).
+SETUP_LINE = re.compile(
+    r"^<(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +(\d{1,2}) "
+    r"(\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))? (\d{4})> ?(.*)$",
+    re.DOTALL,
+)
+_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+                                      "Nov", "Dec"), 1)}
 IIS_LINE = re.compile(r"^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2}) ")
 IIS_DEFAULT_FIELDS = (
     "date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) "
@@ -223,13 +256,14 @@ _WU_MARKERS: tuple[tuple[str, Severity], ...] = (("FATAL:", "error"), ("*FAILED*
 class LineState:
     """Per-file state the line formats need: WU banner offset, IIS field list, host bias."""
 
-    __slots__ = ("host_bias", "wu_offset", "iis_fields", "is_iis_name")
+    __slots__ = ("host_bias", "wu_offset", "iis_fields", "is_iis_name", "stem")
 
-    def __init__(self, host_bias: int | None, is_iis_name: bool) -> None:
+    def __init__(self, host_bias: int | None, is_iis_name: bool, stem: str = "") -> None:
         self.host_bias = host_bias
         self.wu_offset: int | None = None
         self.iis_fields: list[str] | None = IIS_DEFAULT_FIELDS if is_iis_name else None
         self.is_iis_name = is_iis_name
+        self.stem = stem  # the file's name without extension: the component of formats that name none
 
 
 def _wu_severity(msg: str) -> tuple[Severity, bool]:
@@ -358,6 +392,22 @@ def iis_directive(text: str, st: LineState) -> bool:
     return text.startswith(("#Software:", "#Version:", "#Date:", "#Remark:", "#Start-Date:", "#End-Date:"))
 
 
+def parse_setup(text: str, path: str, line: int, offset: int, st: LineState) -> Entry | None:
+    """A role setup line; the component is the log's name (``SUPSetup``), the zone the host's if known."""
+    m = SETUP_LINE.match(text)
+    if not m:
+        return None
+    mon, day, h, mi, s, frac, yr, msg = m.groups()
+    msg = clean_message(msg)
+    try:
+        local: datetime | None = datetime(int(yr), _MONTHS[mon], int(day), int(h), int(mi), int(s), _micro(frac))
+    except ValueError:
+        local = None
+    utc, bias, source = apply_zone(local, None, st.host_bias)
+    return Entry(path, line, offset, "setup", local, utc, bias, source, infer_severity(msg), True,
+                 st.stem, None, msg)
+
+
 def parse_plain(text: str, path: str, line: int, offset: int) -> Entry:
     msg = clean_message(text)
     sev = infer_severity(msg)
@@ -370,6 +420,7 @@ LINE_PARSERS = {
     "wu-etw": parse_wu_etw,
     "wsus": parse_wsus,
     "iis": parse_iis,
+    "setup": parse_setup,
 }
 
 
@@ -377,6 +428,8 @@ def guess_line_format(text: str) -> str | None:
     """Cheap pre-check choosing which grammar to try first for a line."""
     if "$$<" in text:
         return "smstrace"
+    if text.startswith("<") and len(text) > 26 and text[4] == " " and text[8] == " ":
+        return "setup"
     if len(text) > 11 and text[4] in "-/" and text[0].isdigit():
         if text[10] == "\t":
             return "wu-legacy"

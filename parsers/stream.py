@@ -20,6 +20,7 @@ from sumtrace.parsers import formats as F
 from sumtrace.parsers.entry import Entry
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
+_BLANK = "\r\n\x00 \t\ufeff"  # what may separate records without being text
 _SNIFF_BYTES = 64
 DEFAULT_MAX_RECORD = 64 * 1024 * 1024
 
@@ -82,7 +83,8 @@ class RecordParser:
         self._last_format: str | None = None
         self._surrogates = False
         base = path.replace("\\", "/").rsplit("/", 1)[-1].lower()
-        self._lines = F.LineState(host_bias, base.startswith(("u_ex", "ex", "u_in", "u_nc")))
+        stem = base_stem(path)
+        self._lines = F.LineState(host_bias, base.startswith(("u_ex", "ex", "u_in", "u_nc")), stem)
         self._out: list[Entry] = []
 
     # ------------------------------------------------------------------ public API
@@ -185,13 +187,16 @@ class RecordParser:
                 end = nl
                 nxt = nl + 1
             raw = buf[pos:end]
-            if F.CM_START in raw:
+            if F.CM_START in raw or (F.CM_END in raw and F.CM_TRAILER.search(raw)):
+                # CMTrace from here on (a file may start with the trailer of a torn record).
                 self._mode = "cm"
                 self._consume(pos)
                 return
             text = raw.rstrip("\r")
             if "\x00" in text:
                 text = text.replace("\x00", "")
+            if text.startswith("\ufeff"):
+                text = text.lstrip("\ufeff")  # writers that append with a BOM each time (SUPSetup.log)
             if not text.strip():
                 pos = nxt
                 continue
@@ -236,7 +241,7 @@ class RecordParser:
     def _frame_cm(self, final: bool) -> None:
         buf = self._buf
         if not final and self._cm_wait_from is not None:
-            if buf.find(F.CM_END, self._cm_wait_from) == -1:
+            if buf.find(F.CM_END, self._cm_wait_from) == -1 and len(buf) <= self.max_record:
                 self._cm_wait_from = max(0, len(buf) - len(F.CM_END) + 1)
                 return
         self._cm_wait_from = None
@@ -259,7 +264,7 @@ class RecordParser:
                     continue
                 m, start = m2, inner
             elif start > last and (start - last > 2 or buf[last:start] not in ("\r\n", "\n")) \
-                    and buf[last:start].strip("\r\n\x00 \t"):
+                    and buf[last:start].strip(_BLANK):
                 self._junk(last, start)
             # Inline of _where() for the common ASCII case: this loop runs once per record.
             if ascii_buf and start >= self._cur_pos:
@@ -278,14 +283,19 @@ class RecordParser:
             return
         mark = rest.find(F.CM_START)
         if mark == -1:
-            # Junk only: emit complete lines, keep a tail that may be the start of a marker.
-            nl = rest.rfind("\n")
-            cut = last + nl + 1 if nl != -1 else last
+            # Text after the last record: it may be (the start of) a torn record's surviving text,
+            # whose trailer is still to come, so it is held until a trailer or a record start
+            # bounds it (or the end of the file). Complete trailers found so far are emitted.
+            cut, undecided = self._torn_cut(last)
             if len(rest) > self.max_record:
-                cut = len(buf)
+                cut, undecided = len(buf), None
             if cut > last:
                 self._junk(last, cut)
             self._consume(cut)
+            # Nothing can change until an end marker arrives (or the undecided one completes).
+            rebased = self._buf
+            self._cm_wait_from = (undecided - cut if undecided is not None
+                                  else max(0, len(rebased) - len(F.CM_END) + 1))
             return
         if mark > 0:
             self._junk(last, last + mark)
@@ -317,7 +327,49 @@ class RecordParser:
                     return
         self._junk(a, b)
 
+    def _torn_cut(self, a: int) -> tuple[int, int | None]:
+        """Where the text from ``a`` (no record start in it) can be cut: just after its last
+        complete torn-record trailer (else ``a``), and the position of an end marker whose
+        attribute block may still be arriving (its line is not complete yet), if any."""
+        buf = self._buf
+        cut = a
+        pos = buf.find(F.CM_END, a)
+        while pos != -1:
+            m = F.CM_TRAILER.match(buf, pos)
+            if m is not None:
+                cut = m.end()
+            elif buf.find("\n", pos) == -1:
+                return cut, pos  # the rest of this line may still complete the trailer
+            pos = buf.find(F.CM_END, pos + 1)
+        return cut, None
+
     def _junk(self, a: int, b: int) -> None:
+        """Text between records, buf[a:b], complete: torn records, then unparsed plain lines.
+
+        Each trailer (``]LOG]!><time=… …>``) left by a torn record becomes a damaged record,
+        with the text before it (since the previous record or trailer) as its message. Every
+        other non-blank line is emitted as an unparsed plain entry.
+        """
+        buf = self._buf
+        pos = buf.find(F.CM_END, a, b)
+        while pos != -1:
+            m = F.CM_TRAILER.match(buf, pos, b)
+            if m is not None:
+                start = a
+                while start < pos and buf[start] in _BLANK:
+                    start += 1
+                line, offset = self._where(start)
+                fragment = buf[start:pos].replace("\x00", "").strip(_BLANK)
+                entry = F.cm_entry_torn(fragment, m.group(1), self.path, line, offset, self._lines.host_bias)
+                if entry is not None:
+                    self._emit(entry)
+                else:  # a trailer without a valid time: text like any other
+                    self._plain_lines(a, m.end())
+                a = m.end()
+            pos = buf.find(F.CM_END, pos + 1, b)
+        self._plain_lines(a, b)
+
+    def _plain_lines(self, a: int, b: int) -> None:
         """Emit each non-blank line of buf[a:b] as an unparsed plain entry."""
         buf = self._buf
         pos = a
@@ -325,9 +377,9 @@ class RecordParser:
             nl = buf.find("\n", pos, b)
             end = b if nl == -1 else nl
             text = buf[pos:end].replace("\x00", "").rstrip("\r")
-            if text.strip():
+            if text.strip(_BLANK):
                 line, offset = self._where(pos)
-                self._emit(F.parse_plain(text, self.path, line, offset))
+                self._emit(F.parse_plain(text.lstrip("\ufeff"), self.path, line, offset))
             pos = end + 1
 
     # ------------------------------------------------------------------ output
@@ -347,6 +399,16 @@ class RecordParser:
         self.entries += len(out)
         self.unparsed += sum(1 for e in out if e.format == "plain")
         return out
+
+
+_ROLLED_SUFFIX = re.compile(r"-\d{8}-\d{6}$")
+
+
+def base_stem(path: str) -> str:
+    """``C:\\Logs\\SUPSetup-20240518-212229.log`` → ``SUPSetup`` (case kept), ``x.lo_`` → ``x``."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1].rsplit("!", 1)[-1]
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return _ROLLED_SUFFIX.sub("", stem)
 
 
 def _utf8_len(span: str) -> int:

@@ -70,10 +70,13 @@ def test_cmtrace_multiline_and_newline_before_end_marker() -> None:
 
 
 def test_cmtrace_file_starting_mid_record_keeps_fragment() -> None:
+    # The surviving trailer carries the record's time: a damaged record, placed in time (see
+    # tests/test_parsers_torn.py), not unparsed text.
     data = 'tail of a record]LOG]!><time="1:2:3.000+300" date="1-1-2014" component="A" context="" type="1" thread="1">\r\n'
     data += cm("whole") + "\r\n"
     entries = parse_bytes("X.log", data.encode())
-    assert [e.format for e in entries] == ["plain", "cmtrace"]
+    assert [(e.format, e.damaged) for e in entries] == [("cmtrace", True), ("cmtrace", False)]
+    assert entries[0].message == "tail of a record" and entries[0].utc == datetime(2014, 1, 1, 6, 2, 3, tzinfo=UTC)
     assert entries[1].message == "whole" and entries[1].line == 2
 
 

@@ -26,7 +26,7 @@ from rich.text import Text
 from sumtrace.flows.model import Flow, Step
 from sumtrace.flows.report import fmt_duration as _fmt_duration
 from sumtrace.flows.vocab import STATUS_LOOK
-from sumtrace.tui.logindex import R_FILE, R_LOCAL, R_MSG, R_SEV, R_UTC, Rec, base_of
+from sumtrace.tui.logindex import R_FILE, R_LOCAL, R_MSG, R_SEV, R_TSRC, R_UTC, Rec, base_of
 from sumtrace.tui.safe import printable
 
 # Parsed once: the table holds style strings because nothing below tui/ imports Rich.
@@ -74,6 +74,11 @@ class Block:
 
 def hms(dt: datetime | None) -> str:
     return dt.strftime("%H:%M:%S") if dt is not None else ""
+
+
+# Marks a time whose zone is unknown (a zone-less log with no bias of its machine): the time is
+# the host's local time as written, never a UTC time.
+ZONE_UNKNOWN_MARK = "zone?"
 
 
 def hms_ms(dt: datetime | None) -> str:
@@ -195,7 +200,10 @@ def record_block(e: Rec, host: str, width: int, *, key: str, show_host: bool, sh
     sev = SEVERITY_STYLE.get(e[R_SEV]) if e[R_SEV] in ("error", "warning") else None
     head = Text(no_wrap=True)
     if show_utc:
-        head.append((hms_ms(e[R_UTC]) + "Z") if e[R_UTC] else " " * 13, DIM if sev is None else "")
+        if e[R_TSRC] == "assumed-local":  # no UTC time is known: say so rather than print a Z
+            head.append(f"{ZONE_UNKNOWN_MARK:<13}", DIM)
+        else:
+            head.append((hms_ms(e[R_UTC]) + "Z") if e[R_UTC] else " " * 13, DIM if sev is None else "")
         head.append(" ")
     head.append(hms_ms(e[R_LOCAL]), "" if sev else BOLD)
     head.append(" ")

@@ -395,13 +395,16 @@ def detail_blocks(e: Rec | None, host: str, width: int, step_ref: str | None,
         return [Block("-none", [Line(Text("No record selected.", style=DIM))], selectable=False)]
     meta = Text(style=DIM)
     meta.append(f"{safe(host) + '/' if host else ''}{safe(base_of(e[R_FILE]))}:{e[R_LINE]}")
-    if e[R_UTC] is not None:
+    unknown = e[R_TSRC] == "assumed-local"
+    if e[R_UTC] is not None and not unknown:
         meta.append(f" · {e[R_UTC].strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]} UTC")
     if e[R_LOCAL] is not None:
         meta.append(f" · local {e[R_LOCAL].strftime('%Y-%m-%d %H:%M:%S.%f')[:-3]}")
+    if unknown:
+        meta.append(" (zone unknown)")
     if e[R_BIAS] is not None:
         meta.append(f" (bias {e[R_BIAS]:+d} min)")
-    if e[R_TSRC] not in ("bias", "utc"):
+    if e[R_TSRC] not in ("bias", "utc", "assumed-local"):
         meta.append(f" [time: {e[R_TSRC]}]")
     meta.append(f" · {e[R_SEV]}{' (inferred)' if e[R_SEVINF] else ''}")
     if e[R_COMP]:

@@ -30,6 +30,7 @@ from sumtrace.tui.render import (
     HEADER_STYLE,
     HINT_STYLE,
     NEXT_STYLE,
+    ZONE_UNKNOWN_MARK,
     Block,
     Line,
     ago,
@@ -335,7 +336,8 @@ def _flow_block(f: Flow, now: datetime, width: int, *, host: str, host_col: int)
     word = st
     right.append(f"{word:<10}", sty)
     if width >= 46:
-        right.append(f"{hms(f.started):>8} ", DIM)
+        right.append(f"{hms(f.started):>8}", DIM)
+        right.append(" " if f.zone_known else "?", DIM)  # "?": a local time, zone unknown
     right.append(f"{fmt_duration(took):>6}", sty if st == "running" else DIM)
     lw = max(8, width - 2 - (host_col + 1 if host_col else 0) - right.cell_len - 1)
     t.append_text(cell(label, lw, BOLD if st in ("running", "failed", "stalled") else ""))
@@ -352,12 +354,15 @@ def _columns(width: int) -> dict[str, int]:
             "took": 6, "joined": 1 if width >= 130 else 0}
 
 
-def timeline_header(width: int) -> Block:
+def timeline_header(width: int, zone_known: bool = True) -> Block:
+    """Column heads; a flow whose zone is unknown has local times only: its time column says
+    ``zone?`` and the separate local column is left empty."""
     c = _columns(width)
     t = Text(no_wrap=True, style=HEADER_STYLE)
-    t.append("  " + f"{'step':<{c['title']}} {'status':<{c['status']}} {'UTC':<{c['utc']}} ")
+    when = "UTC" if zone_known else ZONE_UNKNOWN_MARK
+    t.append("  " + f"{'step':<{c['title']}} {'status':<{c['status']}} {when:<{c['utc']}} ")
     if c["local"]:
-        t.append(f"{'local':<{c['local']}} ")
+        t.append(f"{'local' if zone_known else '':<{c['local']}} ")
     t.append(f"{'took':>{c['took']}} detail")
     return Block("-header", [Line(t)], selectable=False)
 
@@ -381,7 +386,7 @@ def timeline_blocks(flow: Flow, now: datetime, width: int, *, frame: int = -1) -
     """
     c = _columns(width)
     live = flow.status == "running"
-    blocks = [timeline_header(width)]
+    blocks = [timeline_header(width, flow.zone_known)]
     awaited = _frontier(flow)
     shown_hints: set[str] = set()
     for st in flow.steps:
@@ -401,7 +406,7 @@ def timeline_blocks(flow: Flow, now: datetime, width: int, *, frame: int = -1) -
         t.append(" ")
         t.append(f"{hms(st.at):<{c['utc']}} ")
         if c["local"]:
-            loc = st.evidence[0].local if st.evidence else None
+            loc = st.evidence[0].local if st.evidence and flow.zone_known else None
             t.append(f"{hms(loc):<{c['local']}} ", DIM)
         if st.status == "running" and st.at is not None and live:
             took = fmt_duration(max(now - st.at, timedelta(0)))
@@ -462,7 +467,9 @@ def evidence_blocks(flow: Flow | None, step: Step | None, now: datetime, width: 
     head = Text()
     head.append(f"{glyph(step.status)} {step.title}", sty + BOLD)
     head.append(f" · {step.status}", sty)
-    if step.at is not None:
+    if step.at is not None and not flow.zone_known:
+        head.append(f" · {hms(step.at)} local (zone unknown)")
+    elif step.at is not None:
         loc = step.evidence[0].local if step.evidence else None
         head.append(f" · {hms(step.at)} UTC")
         if loc is not None:
@@ -484,7 +491,8 @@ def evidence_blocks(flow: Flow | None, step: Step | None, now: datetime, width: 
     if step.due is not None and step.status in ("running", "pending", "stalled"):
         dt = Text("  ")
         word = "Overdue since" if step.status == "stalled" else "Expected by"
-        dt.append(f"{word} {hms(step.due)} UTC ({ago(step.due - now)})", NEXT_STYLE)
+        zone = "UTC" if flow.zone_known else "local (zone unknown)"
+        dt.append(f"{word} {hms(step.due)} {zone} ({ago(step.due - now)})", NEXT_STYLE)
         if step.expected:
             dt.append(f"; this step normally takes up to {fmt_duration(step.expected)}", DIM)
         lines.append(Line(dt, wrap=True, indent=2))
