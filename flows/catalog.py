@@ -69,13 +69,24 @@ POLICY_STEPS: tuple[StepSpec, ...] = (
              "ScanAgent OnPolicyChange", stall_hint="policy_chain"),
 )
 
+# One WSyncMgr synchronization run. Its verdict is the primary sync (WSUS phase, site database
+# phase, content version); a replica SUP that fails afterwards is a warning on a successful run.
 WSUS_SYNC_STEPS: tuple[StepSpec, ...] = (
     StepSpec("start", "Sync started", "server", ("wsyncmgr", "softwaredistribution"), 0 * M,
-             "A scheduled or manual synchronization starts (WSyncMgr, SoftwareDistribution.log 381/382)", stall_hint="wsus_sync"),
-    StepSpec("connect", "WSUS syncs with upstream", "server", ("wsyncmgr", "softwaredistribution"), 30 * M,
-             "WSUS connects to Microsoft Update (or its upstream) through WinHTTP", stall_hint="wsus_sync"),
-    StepSpec("complete", "Sync completed", "server", ("wsyncmgr", "softwaredistribution"), 120 * M,
-             "Products, classifications and metadata received; WSyncMgr sets the content version", stall_hint="wsus_sync"),
+             "A scheduled, manual or retry synchronization starts (WSyncMgr 'Performing sync on ...', STATMSG 6701; "
+             "SoftwareDistribution.log 381/382)", stall_hint="wsus_sync"),
+    StepSpec("wsus_sync", "WSUS syncs with upstream", "server", ("wsyncmgr", "softwaredistribution"), 60 * M,
+             "The site's WSUS synchronizes with Microsoft Update or its upstream (STATMSG 6704, 'Done synchronizing "
+             "WSUS Server'; SoftwareDistribution.log 384/386)", stall_hint="wsus_sync"),
+    StepSpec("site_db", "Site database sync", "server", ("wsyncmgr",), 120 * M,
+             "WSyncMgr synchronizes the site database with WSUS (STATMSG 6705, 'sync: SMS synchronizing updates')",
+             stall_hint="wsus_sync"),
+    StepSpec("content_version", "Content version set", "server", ("wsyncmgr",), 30 * M,
+             "WSyncMgr sets the UpdateSource content version and reports the sync done ('Sync succeeded', STATMSG 6702)",
+             stall_hint="wsus_sync"),
+    StepSpec("replicas", "Replica SUPs", "server", ("wsyncmgr",), 0 * M,
+             "The site's other software update points sync from the primary WSUS (STATMSG 6706); a failure here is a "
+             "warning, the primary sync already succeeded", stall_hint="replica_sync", awaited=False),
 )
 
 # A client re-evaluating updates without asking the SUP: offline searches by UpdateID or category
@@ -105,16 +116,20 @@ CLIENT_AGENT_STEPS: tuple[StepSpec, ...] = (
              "ScanAgent creates scan jobs for the UpdateSource policy", stall_hint="agent_disabled", awaited=False),
 )
 
-# The site's WSUS as ConfigMgr sees it: WCM's subscription and SUP connections, WSUSCtrl's checks.
+# The site's WSUS as ConfigMgr sees it, per round of checks: WCM's configuration, subscription and SUP
+# connections (hourly), WSUSCtrl's health check (hourly). Nothing here is awaited; a problem is what a
+# check's own record says. ``expected`` only bounds how long a check may sit half-way (pending state).
 WSUS_HEALTH_STEPS: tuple[StepSpec, ...] = (
-    StepSpec("subscription", "WSUS subscription", "server", ("wcm",), 0 * M,
-             "WCM sets the products, classifications and languages; the subscription state", stall_hint="wsus_sync",
+    StepSpec("subscription", "WSUS configuration and subscription", "server", ("wcm",), 5 * M,
+             "WCM configures the active WSUS (upstream server), its subscription (products, classifications) and the "
+             "configuration state (WSUS_CONFIG_SUCCESS), and refreshes categories", stall_hint="wsus_subscription",
              awaited=False),
-    StepSpec("sup_connection", "SUP connections", "server", ("wcm",), 0 * M,
-             "WCM connects to each software update point's WSUS", stall_hint="wsus_sync", awaited=False),
-    StepSpec("wsus_control", "WSUS control", "server", ("wsusctrl",), 0 * M,
-             "WSUSCtrl checks the WSUS server's health, database and configuration", stall_hint="wsus_sync",
-             awaited=False),
+    StepSpec("sup_connection", "SUP connections", "server", ("wcm",), 5 * M,
+             "WCM connects to the local WSUS and to each other software update point's WSUS and checks its upstream; "
+             "a remote SUP that cannot be reached is a warning", stall_hint="sup_connection", awaited=False),
+    StepSpec("wsus_control", "WSUS health check", "server", ("wsusctrl",), 5 * M,
+             "WSUSCtrl checks the WSUS server's components, its database connection and proxy settings",
+             stall_hint="wsus_control", awaited=False),
 )
 
 STEPS_BY_KIND: dict[FlowKind, tuple[StepSpec, ...]] = {

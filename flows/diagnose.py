@@ -11,6 +11,11 @@ SUP_CHECK = ("Is a software update point installed for the site (SUPSetup.log) a
              "WSUSCtrl.log and WSyncMgr.log; SQL: select * from WSUSServerLocations; select * from Update_SyncStatus.")
 
 HINTS: dict[str, str] = {
+    "agent_disabled": ("The Software Updates client agent is disabled on this client (UpdatesDeployment.log: 'Software "
+                       "Updates feature is disabled'): ScanAgent receives the UpdateSource policy but no scan job runs. "
+                       "Check that 'Enable software updates on clients' is Yes in the client settings deployed to this "
+                       "client's collection, then run Machine Policy Retrieval and watch PolicyAgent.log and "
+                       "UpdatesDeployment.log for the configuration policy."),
     "no_policy": ("ScanAgent has no UpdateSource policy (no 'Policy available' line) and WUAHandler shows no scan activity: "
                   "check that 'Enable software updates on clients' is Yes in the client settings this client gets, run "
                   "Machine Policy Retrieval and watch PolicyAgent.log; " + SUP_CHECK),
@@ -83,6 +88,27 @@ HINTS: dict[str, str] = {
                   "is stopped), reset the WSUS console cache (%appdata%\\Microsoft\\mmc\\wsus), check the proxy settings of "
                   "the SUP and WinHTTP connectivity to Microsoft Update, and WCM.log / WSyncMgr.log for errors. For a "
                   "scheduled sync, try a manual one first."),
+    # The site server's WSUS (issue 10, part 7): wsus_sync replicas and the wsus_health kind.
+    "replica_sync": ("A replica software update point did not sync from the site's primary WSUS. The primary sync "
+                     "succeeded and set the content version; clients that scan against the replica see an outdated catalog until it "
+                     "syncs. Check WSyncMgr.log "
+                     "for the replica's error, that its WSUS service is running and port 8530/8531 is reachable from the "
+                     "site server, and WCM.log for connection failures to it."),
+    "wsus_subscription": ("WCM has not finished configuring the WSUS subscription (the configuration state stays "
+                          "WSUS_CONFIG_SUBSCRIPTION_PENDING or WSUS_CONFIG_PENDING). Check WCM.log for errors after the "
+                          "'Setting new configuration state' line, the Software Update Point Component properties "
+                          "(products, classifications, sync source) and that the WSUS console opens on the SUP."),
+    "wsus_categories_empty": ("The WSUS subscription has no products or classifications ('Subscribed Update Categories' "
+                              "lists none): a sync brings only the category catalog and no update ever reaches clients. "
+                              "Select products and classifications in the Software Update Point Component properties, "
+                              "then run a synchronization (WSyncMgr.log)."),
+    "sup_connection": ("WCM could not connect to a software update point's WSUS. Check that the SUP is online, the WSUS "
+                       "service and WsusPool are running on it, the WSUS port (8530/8531) is open from the site server, "
+                       "and the connection account; a replica that stays unreachable does not get its configuration "
+                       "and stops syncing."),
+    "wsus_control": ("WSUSCtrl's health check reported failures on the WSUS server: open Event Viewer and the WSUS "
+                     "console on it, check the WSUS service, WsusPool in IIS and the SUSDB connection "
+                     "(wsusutil checkhealth), and WSUSCtrl.log for the components named."),
 }
 
 _CODE_HINT = {

@@ -11,11 +11,12 @@ from __future__ import annotations
 from sumtrace.flows.kinds.base import FlowKindModule
 from sumtrace.flows.kinds.policy import PolicyKind
 from sumtrace.flows.kinds.scan import ScanKind
+from sumtrace.flows.kinds.wsus_health import WsusHealthKind
 from sumtrace.flows.kinds.wsus_sync import WsusSyncKind
 
 
 def make_kinds() -> list[FlowKindModule]:
-    return [ScanKind(), PolicyKind(), WsusSyncKind()]
+    return [ScanKind(), PolicyKind(), WsusSyncKind(), WsusHealthKind()]
 
 
 __all__ = ["FlowKindModule", "make_kinds"]
