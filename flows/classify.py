@@ -51,11 +51,14 @@ BY_COMPONENT: dict[str, list[Rule]] = {**rules_client.TABLES, **rules_wu.TABLES,
 
 ALL_RULES: dict[str, list[Rule]] = BY_COMPONENT
 
-# Error records with an HRESULT but no specific pattern still count against the step they belong to.
-_FALLBACK = {
-    "ccmmessaging": ("msg_error", "?"),
-    "wuahandler": ("wua_error", "search_complete"),
-    "locationservices": ("ls_error", "locations"),
+# Error records with an HRESULT that no rule names. Only CcmMessaging's are a step's own outcome (they
+# name the message whose sending failed, and the message's queue says which step that is); the
+# others (LocationServices refreshing its MP list, WUAHandler during an install) are notes on the
+# step whose window they fall in, never its verdict.
+_FALLBACK: dict[str, tuple[str, str, Outcome]] = {
+    "ccmmessaging": ("msg_error", "?", "fail"),
+    "wuahandler": ("wua_error", "search_complete", "note"),
+    "locationservices": ("ls_error", "locations", "note"),
 }
 
 _ROLE: dict[str, Role] = rules_site.ROLES
@@ -187,7 +190,8 @@ def classify(entry: Entry, host: str, order: tuple[str, int]) -> Fact | None:
         codes = find_codes(entry.message)
         if not codes:
             return None
-        fact = Fact(fallback[0], fallback[1], "scan", entry.utc, order, host, "client", entry, outcome="fail", codes=codes)
+        fact = Fact(fallback[0], fallback[1], "scan", entry.utc, order, host, "client", entry, outcome=fallback[2],
+                    codes=codes)
         m_id = re.search(G, entry.message)
         if m_id:
             fact.ids["message"] = norm_guid(m_id.group(1))
@@ -248,12 +252,13 @@ def _enrich(fact: Fact, entry: Entry) -> None:
             fact.ids["update_source"] = norm_guid(m.group(1))
             fact.values["content_version"] = m.group(2)
         fact.values["client_ips"] = " ".join(sorted(set(_IP.findall(msg))))
-    elif name == "wu_agent_end":
-        code = fact.values.get("exit")
-        if code and int(code, 16) & 0x80000000:
+    elif name in ("wu_agent_end", "wu_exit_code"):
+        # The search's own result: its exit code (and legacy COMAPI's result code) decides.
+        failed = [int(c, 16) for c in (fact.values.get("exit"), fact.values.get("result")) if c and int(c, 16) & 0x80000000]
+        if failed:
             fact.outcome = "fail"
-            fact.codes = [int(code, 16)]
-        elif code or fact.values.get("caller"):
+            fact.codes = failed
+        elif name == "wu_agent_end" or fact.values.get("exit"):
             fact.outcome = "done"
     elif name == "wu_search_end":
         fact.outcome = "done"
@@ -265,11 +270,12 @@ def _enrich(fact: Fact, entry: Entry) -> None:
         fact.values["client_ip"] = str(entry.extra.get("c-ip", ""))
         if name == "iis_wsus_client" and str(status).isdigit() and int(str(status)) >= 400:
             fact.outcome = "fail"
-    if fact.outcome == "fail" and not fact.codes:
+    if fact.outcome in ("fail", "note") and not fact.codes:
         fact.codes = find_codes(msg)
     if fact.outcome == "" and entry.severity == "error" and fact.flow != "policy":
+        # An error record the rule does not call the step's outcome: a note, however red it is.
         codes = find_codes(msg)
         if codes:
             fact.codes = codes
-            fact.outcome = "fail"
+            fact.outcome = "note"
 

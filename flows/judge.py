@@ -16,11 +16,9 @@ from datetime import datetime, timedelta
 
 from sumtrace.flows import diagnose
 from sumtrace.flows.catalog import STEPS_BY_KIND
-from sumtrace.flows.errorcodes import describe
 from sumtrace.flows.model import Flow
 
 UNSEEN_DETAIL = "not seen in the loaded logs (rolled over, or logged before they start)"
-_LOCATION_STEPS = frozenset({"mp_reply", "locations", "mp_lookup"})
 
 
 def settle(flow: Flow) -> None:
@@ -30,7 +28,8 @@ def settle(flow: Flow) -> None:
     an awaited step followed by later evidence was not logged in the loaded logs: unobserved.
     """
     steps = flow.steps
-    last_seen = max((i for i, st in enumerate(steps) if st.at is not None), default=-1)
+    specs = {s.key: s for s in STEPS_BY_KIND[flow.kind]}
+    last_seen = max((i for i, st in enumerate(steps) if st.at is not None and specs[st.key].awaited), default=-1)
     for st in steps[:max(last_seen, 0)]:
         if st.status == "running":
             st.status = "ok"
@@ -57,7 +56,7 @@ def judge(stitched: Flow, now: datetime, *, awaiting: bool = True) -> tuple[Flow
             if st.status in ("ok", "warning"):
                 prev_end = st.ended or st.at
                 continue
-            if st.status == "unobserved":
+            if st.status == "unobserved" or not specs[st.key].awaited:
                 continue
             if prev_end is None and st.at is None:
                 break
@@ -67,9 +66,7 @@ def judge(stitched: Flow, now: datetime, *, awaiting: bool = True) -> tuple[Flow
             st.due = start + (st.expected or timedelta(0))
             if now > st.due:
                 st.status = "stalled"
-                st.hint = st.hint or diagnose.hint(spec.stall_hint)
-                if st.key in _LOCATION_STEPS and st.error is None and flow.kind == "scan":
-                    st.error = describe(0x87D00602)
+                st.hint = st.hint or diagnose.hint(spec.stall_hint)  # no code: a stall carries one only when a log wrote it
             else:
                 next_change = st.due
             break
@@ -78,7 +75,10 @@ def judge(stitched: Flow, now: datetime, *, awaiting: bool = True) -> tuple[Flow
 
 
 def _flow_status(flow: Flow) -> None:
-    statuses = [st.status for st in flow.steps]
+    specs = {s.key: s for s in STEPS_BY_KIND[flow.kind]}
+    # A step on its own schedule (site-wide summarization, a health check) that has not been seen
+    # does not keep the flow open.
+    statuses = [st.status for st in flow.steps if specs[st.key].awaited or st.status not in ("pending", "running")]
     ends = [t for st in flow.steps if (t := st.ended or st.at) is not None]
     flow.ended = max(ends) if ends else None
     if "failed" in statuses:
@@ -86,7 +86,7 @@ def _flow_status(flow: Flow) -> None:
     elif "stalled" in statuses:
         flow.status = "stalled"
     elif all(s in ("ok", "warning", "unobserved") for s in statuses):
-        flow.status = "ok"
+        flow.status = "warning" if "warning" in statuses else "ok"
     else:
         flow.status = "running"
         flow.ended = None

@@ -173,8 +173,8 @@ class UpdateRow:
     kb: str = ""
     title: str = ""
     state: str = "unknown"
-    recorded: bool = False
-    forwarded: bool = False
+    recorded: bool | None = False  # None: the log that would show it is not loaded
+    forwarded: bool | None = False
     processed: bool | None = None
     seen: datetime | None = None
     zone_known: bool = True  # False: ``seen`` is a local time of unknown zone

@@ -7,7 +7,10 @@ from __future__ import annotations
 from sumtrace.flows.rule import G, Rule, U, rule
 
 SCAN_AGENT = [
-    rule("no_policy", "scan", "policy", r"Software Updates client configuration policy has not been received", (), "warn"),
+    # The client-settings policy (not the UpdateSource policy): an info line at every start until it
+    # arrives; default settings are used meanwhile. It says nothing about a scan.
+    rule("no_policy", "client_agent", "client_settings", r"Software Updates client configuration policy has not been received",
+         (), "warn"),
     rule("policy_available", "scan", "policy", r"Policy available for UpdateSourceID=" + G + r"\s*ContentVersion=(\d+)",
        ("update_source", "content_version"), "done"),
     rule("policy_added", "scan", "policy",
@@ -46,6 +49,7 @@ SCAN_AGENT = [
     rule("scan_complete_ok", "scan", "results", r"CScanJob::OnScanComplete\s*-\s*Scan (?:completed successfully|Succeeded)",
        (), "done"),
     rule("scan_complete_failed", "scan", "results", r"CScanJob::OnScanComplete\s*-\s*Scan Failed", (), "fail"),
+    rule("scan_completion_received", "scan", "results", r"CScanAgent::ScanComplete\s*-\s*Scan completion received", (), "done"),
     rule("scan_agent_notify", "policy", "scan_agent_notified", r"Inside CScanAgent::Notify\(\)"),
     rule("on_policy_change", "policy", "scan_agent_notified",
        r"CScanAgent::OnPolicyChange- Policy InstanceModificationEvent notification received", (), "done"),
@@ -131,11 +135,17 @@ WUA_HANDLER = [
 UPDATES_STORE = [
     rule("us_processing", "scan", "update_states", r"Processing update status from update \(" + U + r"\)", ("update",)),
     rule("us_new_instance", "scan", "update_states",
-       r"Update status from update \(" + U + r"\) hasn't been reported before, creating new instance", ("update",)),
+         r"Update status from update \(" + U + r"\) hasn't been reported before, creating new instance", ("update",)),
+    # A rescan: the status exists and is modified; no state message is raised when nothing changed.
+    rule("us_existing_instance", "scan", "update_states",
+         r"Update status from update \(" + U + r"\) already exists, will modify existing instance", ("update",)),
+    rule("us_set_status_done", "scan", "update_states", r"Successfully done with SetStatus\(\) operation", (), "done"),
     rule("us_raised", "scan", "update_states",
-       r"Successfully raised state message for update \(" + U + r"\) with state \((\w+)\)", ("update", "state"), "done"),
+         r"Successfully raised state message for update \(" + U + r"\) with state \((\w+)\)", ("update", "state"), "done"),
     rule("us_added_wmi", "scan", "update_states", r"Successfully added WMI instance of update status \(" + U + r"\)",
-       ("update",), "done"),
+         ("update",), "done"),
+    rule("us_queried", "scan", "update_states",
+         r"Queried Update \(" + U + r"\):\s*Status=(\w+)(?:,\s*Title=(.*?))?\s*$", ("update", "state", "title")),
 ]
 
 STATE_MESSAGE = [
@@ -144,6 +154,8 @@ STATE_MESSAGE = [
     rule("sm_recorded", "scan", "update_states",
        r"State message\(State ID : (\d+)\) with TopicType (\d+) and TopicId (\S+) has been recorded for (\S+)",
        ("state_id", "topic_type", "topic", "user"), "done"),
+    rule("sm_updated", "scan", "update_states",
+         r"State message with TopicType (\d+) and TopicId (\S+) has been updated", ("topic_type", "topic"), "done"),
     rule("sm_body", "scan", "state_upload", r"^StateMessage body:"),
     rule("sm_forwarded", "scan", "state_upload", r"Successfully forwarded State Messages to the MP", (), "done"),
 ]
@@ -151,7 +163,10 @@ STATE_MESSAGE = [
 _POLICY_REF = r"CCM_Policy_Policy\d+\.PolicyID=\"" + G
 
 POLICY_AGENT = [
-    rule("pa_download", "policy", "policy_download", r"Successfully initiated download of policy '" + _POLICY_REF, ("policy",)),
+    rule("pa_download", "policy", "policy_download",
+         r"(?:Successfully initiated|Initializing) download of policy '" + _POLICY_REF, ("policy",)),
+    rule("pa_download_done", "policy", "policy_download", r"^Download of policy " + _POLICY_REF + r".*completed", ("policy",),
+         "done"),
     rule("pa_compiled", "policy", "policy_download", r"Policy '" + _POLICY_REF + r".*' successfully compiled", ("policy",),
        "done"),
     rule("pe_updating", "policy", "policy_apply", r"^Updating policy " + _POLICY_REF, ("policy",)),
@@ -160,7 +175,32 @@ POLICY_AGENT = [
        ("policy", "state")),
 ]
 
+# UpdatesDeployment: the Software Updates agent itself, and deployment evaluations.
+UPDATES_DEPLOYMENT = [
+    rule("ud_no_policy", "client_agent", "client_settings",
+         r"Software Updates client configuration policy has not been received", (), "warn"),
+    rule("ud_not_enabled_until", "client_agent", "client_settings",
+         r"Software updates functionality will not be enabled until the configuration policy has been received", (), "warn"),
+    rule("ud_feature_disabled", "client_agent", "feature", r"Software Updates feature is disabled", (), "warn"),
+    rule("ud_startup", "client_agent", "feature", r"^Service startup system task"),
+    rule("ud_evaluation", "evaluation", "trigger", r"Evaluation initiated for \((\d+)\) assignments", ("assignments",)),
+    rule("ud_detection_job", "evaluation", "trigger", r"Detection job \(" + G + r"\) started for assignment \(" + G + r"\)",
+         ("detection_job", "assignment")),
+    rule("ud_targeted", "evaluation", "results",
+         r"Update \(([^)]*)\) Name \((.*)\) ArticleID \((\d+)\) added to the targeted list of deployment \(" + G + r"\)",
+         ("ci", "title", "article", "assignment")),
+]
+
+# PolicyAgentProvider: WMI says the UpdateSource policy instance changed.
+POLICY_AGENT_PROVIDER = [
+    rule("pap_update_source", "policy", "policy_apply",
+         r"settings change on object CCM_UpdateSource\.UniqueID=\"" + G, ("update_source",), "done"),
+]
+
 TABLES: dict[str, list[Rule]] = {
+    "updatesdeploymentagent": UPDATES_DEPLOYMENT,
+    "updatesdeployment": UPDATES_DEPLOYMENT,
+    "policyagentprovider": POLICY_AGENT_PROVIDER,
     "scanagent": SCAN_AGENT,
     "locationservices": LOCATION_SERVICES,
     "ccmmessaging": CCM_MESSAGING,

@@ -16,9 +16,21 @@ MAX_EVIDENCE = 80
 _STEP_IDS = ("scan_job", "location_request", "update_source", "message", "reply", "policy")
 
 
-def fill(step: Step, facts: list[Fact], joined: str | None) -> None:
+MAX_NOTES = 20
+
+
+def fill(step: Step, facts: list[Fact], joined: str | None) -> bool:
+    """Fill ``step`` from its records; False when it has none of its own (only notes, or nothing).
+
+    Notes (error records that are not this step's outcome) are kept on the step and counted,
+    and never decide its status or time.
+    """
+    notes = [f for f in facts if f.outcome == "note"]
+    if notes:
+        step.notes = [f.entry for f in notes[:MAX_NOTES]]
+        facts = [f for f in facts if f.outcome != "note"]
     if not facts:
-        return
+        return False
     step.at = facts[0].utc
     step.ended = facts[-1].utc
     step.evidence = [f.entry for f in facts[:MAX_EVIDENCE]]
@@ -44,6 +56,7 @@ def fill(step: Step, facts: list[Fact], joined: str | None) -> None:
     else:
         step.status = "running"
     step.detail = detail(step.key, facts)
+    return True
 
 
 def own_join(facts: list[Fact]) -> str:

@@ -49,18 +49,42 @@ class Loaded:
     _host_versions: dict[str, int] = field(default_factory=dict)
     _anywhere: set[str] = field(default_factory=set)
     _changes: list[str] = field(default_factory=list)  # hosts in the order they gained a log
+    # The time each loaded log covers on each host (first and last record), and its name as written.
+    spans: dict[tuple[str, str], tuple[datetime, datetime]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    newest: dict[str, datetime] = field(default_factory=dict)  # per host: its newest record ("now" of that host)
 
-    def add(self, host: str, base: str) -> bool:
+    def add(self, host: str, base: str, name: str = "") -> bool:
         logs = self.by_host.setdefault(host, set())
         if base in logs:
             return False
         logs.add(base)
+        if name:
+            self.names.setdefault(base, name)
         self._changes.append(host)
         self._host_versions[host] = self._host_versions.get(host, 0) + 1
         if base not in self._anywhere:
             self._anywhere.add(base)
             self.version += 1
         return True
+
+    def cover(self, host: str, base: str, first: datetime, last: datetime) -> None:
+        """Widen the time ``base`` covers on ``host`` to include ``first``..``last``."""
+        key = (host, base)
+        span = self.spans.get(key)
+        self.spans[key] = (first, last) if span is None else (min(span[0], first), max(span[1], last))
+        cur = self.newest.get(host)
+        if cur is None or last > cur:
+            self.newest[host] = last
+
+    def begins(self, host: str, names: tuple[str, ...]) -> tuple[datetime, str] | None:
+        """When the first of ``names`` loaded on ``host`` begins, and that log's name (e.g. ``WUAHandler.log``)."""
+        best: tuple[datetime, str] | None = None
+        for n in names:
+            span = self.spans.get((host, n))
+            if span is not None and (best is None or span[0] < best[0]):
+                best = (span[0], self.names.get(n, n) + ".log")
+        return best
 
     def hosts_changed_since(self, mark: int) -> tuple[int, set[str]]:
         """The hosts that gained a log since ``mark`` (a value this method returned before, or 0)."""

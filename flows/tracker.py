@@ -20,6 +20,7 @@ dropped, and at most ``max_facts`` are kept, so days of watching stay bounded.
 from __future__ import annotations
 
 import heapq
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 
@@ -34,6 +35,7 @@ from sumtrace.parsers.entry import Entry
 from sumtrace.parsers.files import base_name, is_iis_log, known_base
 
 _EPOCH_UTC = datetime(1, 1, 1, tzinfo=timezone.utc)
+_ROLLED_NAME = re.compile(r"-\d{8}-\d{6}$")
 
 
 class Tracker:
@@ -63,26 +65,42 @@ class Tracker:
 
     # ------------------------------------------------------------------ input
 
-    def note_file(self, path: str, host_hint: str) -> None:
+    def note_file(self, path: str, host_hint: str) -> str:
         """Record that a log is loaded, so the steps it would show are not called unobserved."""
         base = self._base_cache.get(path)
         if base is None:
             base = self._base_cache[path] = "iis" if is_iis_log(path) else (known_base(path) or base_name(path))
-        if self._loaded.add(host_hint, base):
+        name = path.replace("\\", "/").rsplit("/", 1)[-1]
+        name = name[:-4] if name.lower().endswith((".log", ".lo_")) else name
+        if self._loaded.add(host_hint, base, _ROLLED_NAME.sub("", name)):
             self._dirty = True
+        return base
 
     def add(self, entries: Iterable[Entry], host_hint: str) -> None:
         newest = self.newest
         last_file = ""
+        base = ""
+        first: datetime | None = None
+        last: datetime | None = None
         routed: dict[tuple[int, str], list[Fact]] = {}
         kinds = self._kinds
+        loaded = self._loaded
         for e in entries:
             self.entries_seen += 1
             if e.file != last_file:
-                self.note_file(e.file, host_hint)
+                if first is not None and last is not None:
+                    loaded.cover(host_hint, base, first, last)
+                base = self.note_file(e.file, host_hint)
                 last_file = e.file
-            if e.utc is not None and (newest is None or e.utc > newest) and e.time_source != "none":
-                newest = e.utc
+                first = last = None
+            utc = e.utc
+            if utc is not None and e.time_source != "none":
+                if newest is None or utc > newest:
+                    newest = utc
+                if first is None or utc < first:
+                    first = utc
+                if last is None or utc > last:
+                    last = utc
             fact = classify(e, host_hint, (e.file, e.line))
             if fact is None:
                 continue
@@ -91,6 +109,8 @@ class Tracker:
                 if part is not None:
                     routed.setdefault((i, part), []).append(fact)
                     break
+        if first is not None and last is not None:
+            loaded.cover(host_hint, base, first, last)
         self.newest = newest
         for (i, part), facts in routed.items():
             kinds[i].add(part, facts)
@@ -162,7 +182,10 @@ class Tracker:
         st = self._stitched.get(fid)
         if st is None:
             return
-        flow, next_change = judge(st.flow, now, awaiting=st.awaiting)
+        # "Now" for a flow is its own host's newest record (never later than the clock): another
+        # machine's busier logs cannot make this host's steps overdue, and a log that ends is not a stall.
+        host_now = self._loaded.newest.get(st.flow.host)
+        flow, next_change = judge(st.flow, now if host_now is None or host_now > now else host_now, awaiting=st.awaiting)
         if not st.awaiting and flow.status in ("running", "stalled"):
             flow.status = "incomplete"  # a newer flow of the same host started: this one will not finish
         self._judged[fid] = flow

@@ -26,7 +26,9 @@ FlowStatus = Literal["ok", "warning", "failed", "stalled", "running", "incomplet
 # superseded, or dropped by retention). See :class:`sumtrace.flows.model.FlowEvent`.
 FlowEventStatus = Literal["ok", "warning", "failed", "stalled", "running", "incomplete", "removed"]
 RemovedWhy = Literal["merged", "superseded", "dropped", "expired"]
-Outcome = Literal["", "done", "fail", "warn"]
+# "note": an error record that is not the step's own outcome (another component failing nearby):
+# shown and counted on the step, never its verdict.
+Outcome = Literal["", "done", "fail", "warn", "note"]
 Role = Literal["client", "mp", "server"]
 
 FLOW_KINDS: Final[tuple[FlowKind, ...]] = get_args(FlowKind)

@@ -171,8 +171,38 @@ def discover(paths: Iterable[str], *, all_logs: bool = False) -> Discovery:
                 errors.append(f"{raw}: permission denied")
                 continue
             sources.append(LogSource(path, host_of(path, os.path.dirname(path) or ".")))
+    split_prefixed_hosts(sources)
     assign_host_bias(sources)
     return Discovery(sources, errors)
+
+
+def collection_prefix(filename: str) -> str:
+    """``PC01_ScanAgent.log`` → ``PC01``: the prefix a collection tool put before a known log's name."""
+    base = base_name_keep_stamp(filename.replace("\\", "/").rsplit("/", 1)[-1])
+    m = _PREFIXED.search(base.lower())
+    return base[: m.start()].rstrip("_-. @") if m else ""
+
+
+def split_prefixed_hosts(sources: list[LogSource]) -> None:
+    """A folder whose logs carry different collection prefixes holds several machines' logs.
+
+    Collection tools name files after their machine (``PC01_ScanAgent.log``,
+    ``PC02_WindowsUpdate.log``); when one folder holds more than one such prefix, each prefix is
+    a host of its own, so one machine's WindowsUpdate.log never joins another's scans or borrows
+    its time zone. A folder with one prefix (or none) stays one host.
+    """
+    by_folder: dict[str, list[LogSource]] = {}
+    for src in sources:
+        key = src.zip_path + "!" + os.path.dirname(src.member or "") if src.zip_path else os.path.dirname(src.path)
+        by_folder.setdefault(key, []).append(src)
+    for group in by_folder.values():
+        prefixes = {collection_prefix(src.member or src.path) for src in group}
+        if len(prefixes - {""}) < 2:
+            continue
+        for src in group:
+            prefix = collection_prefix(src.member or src.path)
+            if prefix:
+                src.host_hint = prefix
 
 
 def _add_zip(path: str, sources: list[LogSource], errors: list[str], all_logs: bool) -> bool:
@@ -240,7 +270,7 @@ def assign_host_bias(sources: list[LogSource]) -> None:
     by_folder: dict[str, list[LogSource]] = {}
     for src in sources:
         key = src.zip_path + "!" + os.path.dirname(src.member or "") if src.zip_path else os.path.dirname(src.path)
-        by_folder.setdefault(key, []).append(src)
+        by_folder.setdefault(key + "|" + src.host_hint, []).append(src)  # one machine: one folder and one host
     for group in by_folder.values():
         bias: int | None = None
         for src in group:

@@ -9,6 +9,7 @@ in :mod:`sumtrace.flows.catalog`.
 from __future__ import annotations
 
 from sumtrace.flows.kinds.base import FlowKindModule
+from sumtrace.flows.kinds.client_agent import ClientAgentKind
 from sumtrace.flows.kinds.policy import PolicyKind
 from sumtrace.flows.kinds.scan import ScanKind
 from sumtrace.flows.kinds.wsus_health import WsusHealthKind
@@ -16,7 +17,7 @@ from sumtrace.flows.kinds.wsus_sync import WsusSyncKind
 
 
 def make_kinds() -> list[FlowKindModule]:
-    return [ScanKind(), PolicyKind(), WsusSyncKind(), WsusHealthKind()]
+    return [ScanKind(), PolicyKind(), WsusSyncKind(), ClientAgentKind(), WsusHealthKind()]
 
 
 __all__ = ["FlowKindModule", "make_kinds"]

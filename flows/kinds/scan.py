@@ -22,12 +22,13 @@ seen; the ScanJob GUID is an id field, not the key.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 
 from sumtrace.flows import diagnose
-from sumtrace.flows.catalog import SCAN_STEPS
+from sumtrace.flows.catalog import EVALUATION_STEPS, SCAN_STEPS
 from sumtrace.flows.classify import Fact
 from sumtrace.flows.errorcodes import describe
 from sumtrace.flows.judge import settle
@@ -35,12 +36,13 @@ from sumtrace.flows.kinds.base import Change, FlowKindModule, KindBase, Removal,
 from sumtrace.flows.kinds.scan_joins import ScanJoiner, topics
 from sumtrace.flows.kinds.scan_segment import EPOCH_GAP_S, ScanSegment, segment
 from sumtrace.flows.kinds.statesys import statesys_batches
-from sumtrace.flows.model import Flow, Step, UpdateRow
+from sumtrace.flows.model import Flow, Step, StepSpec, UpdateRow
 from sumtrace.flows.steps import fill
 from sumtrace.flows.stitch import FactKey, FactLog, Loaded, Runs, SortedFacts, episodes, gap_runs
 from sumtrace.flows.vocab import FlowKind
 
 _MIN = timedelta(minutes=1)
+_CLIENT_LOGS = tuple(sorted({log for spec in SCAN_STEPS if spec.role == "client" for log in spec.logs}))
 
 
 def flow_id(kind: str, host: str, first: datetime) -> str:
@@ -52,7 +54,10 @@ def flow_id(kind: str, host: str, first: datetime) -> str:
 
 
 def _label(s: ScanSegment) -> str:
-    return f"scan {s.job[:8].lower()}" if s.job else "scan cycle"
+    if s.job:
+        return f"scan {s.job[:8].lower()}"
+    online = any(f.name == "wu_online" and f.values.get("online", "").lower() == "yes" for f in s.facts)
+    return "online scan" if online else "scan cycle"
 
 
 def _scan_ids(s: ScanSegment) -> dict[str, object]:
@@ -72,20 +77,73 @@ def _scan_ids(s: ScanSegment) -> dict[str, object]:
     return ids
 
 
+def _unseen(step: Step, spec: StepSpec, host: str, when: datetime | None, loaded: Loaded) -> None:
+    """A step with no record of its own: pending if a loaded log covering its time could show it,
+    else unobserved, with the reason (the log is not loaded, or begins after the step's time)."""
+    if spec.role != "client":
+        step.status = "pending" if loaded.any(spec.logs) else "unobserved"
+        return
+    if not loaded.host(host, spec.logs):
+        step.status = "unobserved"
+        return
+    begins = loaded.begins(host, spec.logs)
+    if begins is not None and when is not None and when < begins[0]:
+        step.status = "unobserved"
+        step.detail = f"before {begins[1]} begins"
+        return
+    step.status = "pending"
+
+
 def describe_scan(sid: str, s: ScanSegment, joined: Mapping[str, list[Fact]], how: Mapping[str, str],
                   loaded: Loaded, superseded: bool, host_name: str | None) -> Flow:
-    flow = Flow("scan", s.host, sid, ids=_scan_ids(s), label=_label(s), host_name=host_name)
+    flow = Flow("scan", s.host, sid, ids=_scan_ids(s), label=_label(s), host_name=host_name,
+                zone_known=zone_known(s.facts))
     for spec in SCAN_STEPS:
         facts = sorted([*s.steps.get(spec.key, []), *joined.get(spec.key, [])], key=lambda f: f.key)
         step = Step(spec.key, spec.title, expected=spec.expected)
-        fill(step, facts, how.get(spec.key) or None)
-        if not facts:
-            observed = loaded.any(spec.logs) if spec.role != "client" else loaded.host(s.host, spec.logs)
-            step.status = "pending" if observed else "unobserved"
+        if not fill(step, facts, how.get(spec.key) or None):
+            _unseen(step, spec, s.host, s.last, loaded)
         flow.steps.append(step)
     diagnose_scan(flow, s, joined, superseded)
     settle(flow)
     return flow
+
+
+# Which of a segment's records make each step of a re-evaluation.
+_EVAL_FROM: dict[str, tuple[str, ...]] = {
+    "trigger": ("trigger", "policy", "scan_request"),
+    "wua_search": ("wua_search",),
+    "results": ("search_complete", "results", "update_states", "state_upload"),
+}
+_EVAL_LABEL = {"offline": "offline re-evaluation", "deployment": "deployment evaluation", "cache": "evaluation from cache"}
+
+
+def describe_evaluation(sid: str, s: ScanSegment, loaded: Loaded, host_name: str | None, after: str | None) -> Flow:
+    """A re-evaluation: what the client searched without asking the SUP, and what it found."""
+    mode = s.mode
+    criteria = next((f.values["criteria"] for f in s.facts if f.name in ("wu_criteria", "wua_criteria")), None)
+    ids: dict[str, object] = {"mode": mode, "searches": s.agent_searches or s.comapi_searches,
+                              "criteria": criteria, "after_scan": after}
+    flow = Flow("evaluation", s.host, sid, ids=ids, label=_EVAL_LABEL.get(mode, "re-evaluation"), host_name=host_name,
+                zone_known=zone_known(s.facts))
+    for spec in EVALUATION_STEPS:
+        facts = sorted((f for key in _EVAL_FROM[spec.key] for f in s.steps.get(key, [])), key=lambda f: f.key)
+        step = Step(spec.key, spec.title, expected=spec.expected)
+        if not fill(step, facts, None):
+            _unseen(step, spec, s.host, s.last, loaded)
+        if step.status == "failed":
+            step.hint = diagnose.hint_for_code(step.error.code if step.error else None) or diagnose.hint("scan_failed")
+        flow.steps.append(step)
+    if mode == "cache":
+        flow.step("wua_search").status = "unobserved"
+        flow.step("wua_search").detail = "no search: evaluated from the cached scan results"
+    settle(flow)
+    return flow
+
+
+def zone_known(facts: Sequence[Fact]) -> bool:
+    """False when the records' times are local times of an unknown zone (a lone Get-WindowsUpdateLog file)."""
+    return not any(f.entry.time_source == "assumed-local" for f in facts)
 
 
 def diagnose_scan(flow: Flow, s: ScanSegment, joined: Mapping[str, list[Fact]], superseded: bool) -> None:
@@ -106,12 +164,6 @@ def diagnose_scan(flow: Flow, s: ScanSegment, joined: Mapping[str, list[Fact]], 
                 step.hint = diagnose.hint("bad_files")
             else:
                 step.hint = diagnose.hint_for_code(code) or diagnose.hint("scan_failed")
-    policy = flow.step("policy")
-    if policy.status == "warning" and not superseded and flow.step("location_request").status in ("pending", "unobserved"):
-        policy.status = "failed"
-        policy.detail = "no UpdateSource policy: 'Software Updates client configuration policy has not been received'"
-        policy.error = describe(0x87D00600)
-        policy.hint = diagnose.hint("no_policy")
     loc = flow.step("locations")
     if any(f.name == "ls_reply_body" and f.values.get("records") == "0" for f in s.steps.get("locations", [])):
         loc.status = "failed"
@@ -131,12 +183,29 @@ def diagnose_scan(flow: Flow, s: ScanSegment, joined: Mapping[str, list[Fact]], 
 # ----------------------------------------------------------------------------- updates table
 
 
+_NULL_GUID = "00000000-0000-0000-0000-000000000000"
+_STATE_FACTS = frozenset({"wua_update_state", "us_raised", "us_queried"})
+_ROW_FACTS = frozenset({"wua_update_state", "us_raised", "us_queried", "us_new_instance", "us_existing_instance",
+                        "us_processing", "us_added_wmi", "wu_added_update", "sm_recorded", "sm_adding", "sm_updated"})
+
+
 def updates_of(host: str, scans: Sequence[tuple[str, ScanSegment]], joins: ScanJoiner,
                loaded: Loaded) -> list[UpdateRow]:
+    """One row per update on the host: its state, KB and title, and how far its state message went.
+
+    State comes from WUAHandler's ``Update (Missing): …`` (2012) and UpdatesStore's raised state
+    message or queried status (current branch); a rescan that finds an update unchanged raises no
+    state message and keeps the state it had. ``recorded``, ``forwarded`` and ``processed`` are
+    None (unknown) when the log that would show them is not loaded. Neither the all-zero GUID nor
+    an UpdateSource (whose scan state message uses TopicType 501) is an update.
+    """
     rows: dict[str, UpdateRow] = {}
+    recorded_known = loaded.host(host, ("statemessage",))
+    forwarded_known = loaded.host(host, ("statemessage", "ccmmessaging"))
     processed_known = loaded.any(("statesys",))
+    sources = {f.ids["update_source"].lower() for _, s in scans for f in s.facts if "update_source" in f.ids}
     for sid, s in scans:
-        processing = joins.evidence(sid)[0].get("state_processing", [])
+        processing = joins.evidence(sid)[0].get("state_processing", []) if s.mode == "scan" else []
         processed = bool(processing) and all(f.values.get("bad", "0") == "0" for f in processing if f.name == "ss_batch")
         upload = s.steps.get("state_upload", [])
         forwarded_topics: set[str] = set()
@@ -144,42 +213,54 @@ def updates_of(host: str, scans: Sequence[tuple[str, ScanSegment]], joins: ScanJ
         for f in upload:
             forwarded_topics.update(topics(f))
         for f in s.facts:
-            uid = f.ids.get("update") or (f.ids.get("topic") if f.name in ("sm_recorded", "sm_adding") else None)
-            if not uid or f.name == "wua_pruning":
+            name = f.name
+            if name not in _ROW_FACTS:
                 continue
-            row = rows.get(uid)
+            uid = f.ids.get("update")
+            if uid is None and name in ("sm_recorded", "sm_adding", "sm_updated") and f.values.get("topic_type") == "500":
+                uid = f.ids.get("topic")
+            if not uid:
+                continue
+            key = uid.lower()
+            if key == _NULL_GUID or key in sources:
+                continue
+            row = rows.get(key)
             if row is None:
-                if f.name == "wu_added_update":
+                if name == "wu_added_update":
                     continue  # WUA found it but ConfigMgr pruned it (superseded): not a row of its own
-                row = rows[uid] = UpdateRow(host, uid.lower())
+                row = rows[key] = UpdateRow(host, key, recorded=False if recorded_known else None,
+                                            forwarded=False if forwarded_known else None,
+                                            processed=False if processed_known else None)
             row.seen = f.utc
-            if f.name == "wua_update_state":
-                row.state = f.values.get("state", "unknown").lower()
-                title = f.values.get("title", "")
+            if name in _STATE_FACTS and f.values.get("state"):
+                row.state = f.values["state"].lower()
+            title = f.values.get("title", "")
+            if title and name in ("wua_update_state", "us_queried"):
                 row.title = title
                 row.kb = _kb(title) or row.kb
-                if f.values.get("revision", "").isdigit():
-                    row.revision = int(f.values["revision"])
-            elif f.name == "wu_added_update" and row.revision is None and f.values.get("revision", "").isdigit():
+            if name == "wua_update_state" and f.values.get("revision", "").isdigit():
                 row.revision = int(f.values["revision"])
-            elif f.name == "sm_recorded":
+            elif name == "wu_added_update" and row.revision is None and f.values.get("revision", "").isdigit():
+                row.revision = int(f.values["revision"])
+            elif name in ("sm_recorded", "sm_updated"):
                 row.recorded = True
         for uid, row in rows.items():
             if row.recorded:
                 if forwarded_topics:
-                    row.forwarded = row.forwarded or uid in forwarded_topics
-                else:
-                    row.forwarded = row.forwarded or forwarded_any
-                row.processed = (row.processed or (row.forwarded and processed)) if processed_known else None
+                    row.forwarded = bool(row.forwarded) or uid.upper() in forwarded_topics
+                elif forwarded_known:
+                    row.forwarded = bool(row.forwarded) or forwarded_any
+                if processed_known:
+                    row.processed = bool(row.processed) or (bool(row.forwarded) and processed)
     return sorted(rows.values(), key=lambda r: (r.state != "missing", r.kb, r.update_id))
 
 
 def _kb(title: str) -> str:
-    i = title.upper().rfind("(KB")
-    if i == -1:
-        return ""
-    j = title.find(")", i)
-    return title[i + 1: j] if j != -1 else ""
+    m = _KB.search(title)
+    return m.group(1).upper() if m else ""
+
+
+_KB = re.compile(r"\b(KB\d{5,8})\b", re.IGNORECASE)
 
 
 # ----------------------------------------------------------------------------- the kind
@@ -207,7 +288,7 @@ class ScanKind(KindBase):
 
     def route(self, f: Fact) -> str | None:
         if f.role == "client":
-            return f"client:{f.host}" if f.flow == "scan" else None
+            return f"client:{f.host}" if f.flow in ("scan", "evaluation") else None
         if f.flow != "scan":
             return None
         if f.name == "iis_wsus_client":
@@ -226,7 +307,8 @@ class ScanKind(KindBase):
 
     def scans_of(self, host: str) -> list[Flow]:
         """The host's scans, oldest first (stitched, not judged)."""
-        return [self._stitched[sid].flow for sid, _ in self._pairs.get(host, []) if sid in self._stitched]
+        return [self._stitched[sid].flow for sid, s in self._pairs.get(host, [])
+                if sid in self._stitched and s.mode == "scan"]
 
     def updates(self) -> list[UpdateRow]:
         return [row for host in sorted(self._updates) for row in self._updates[host]]
@@ -273,9 +355,6 @@ class ScanKind(KindBase):
         gone: dict[str, tuple[str, ScanSegment]] = {}
         for host in dirty_hosts:
             scans = [s for ep in self._segs.get(host, []) for s in ep]
-            # A "policy not received yet" that a later scan cycle answered is history, not a finding.
-            scans = [sc for i, sc in enumerate(scans)
-                     if i == len(scans) - 1 or any(x.name != "no_policy" for x in sc.facts)]
             pairs = _with_ids(host, scans)
             alive = {sid for sid, _ in pairs}
             gone.update({sid: (host, s) for sid, s in self._pairs.get(host, []) if sid not in alive})
@@ -323,15 +402,27 @@ class ScanKind(KindBase):
     def _describe_host(self, host: str, loaded: Loaded, change: Change) -> None:
         pairs = self._pairs.get(host, [])
         name = self._names.get(host, (None, None))[1]
+        modes = [s.mode == "scan" for _, s in pairs]
+        cover_sig = tuple(loaded.begins(host, (n,)) for n in _CLIENT_LOGS)
+        last_scan: str | None = None
         for i, (sid, s) in enumerate(pairs):
-            superseded = i < len(pairs) - 1
+            superseded = any(m == modes[i] for m in modes[i + 1:])  # a newer scan (or evaluation) of this host
+            known = zone_known(s.facts)
             sig = (len(s.facts), s.facts[0].key, s.facts[-1].key, superseded, loaded.version,
-                   loaded.host_version(host), name, self._joins.sig(sid))
+                   loaded.host_version(host), name, self._joins.sig(sid) if known else None, last_scan,
+                   cover_sig)
+            after = last_scan
+            if modes[i]:
+                last_scan = sid
             old = self._stitched.get(sid)
             if old is not None and old.sig == sig:
                 continue
-            steps, how = self._joins.evidence(sid)
-            flow = describe_scan(sid, s, steps, how, loaded, superseded, name)
+            if not modes[i]:
+                flow = describe_evaluation(sid, s, loaded, name, after)
+            else:
+                # Times of an unknown zone cannot be matched with another machine's: no joins.
+                steps, how = self._joins.evidence(sid) if known else ({}, {})
+                flow = describe_scan(sid, s, steps, how, loaded, superseded, name)
             st = Stitched(flow, awaiting=not superseded, sig=sig)
             self._stitched[sid] = st
             change.changed[sid] = st
@@ -380,7 +471,8 @@ def _with_ids(host: str, scans: Sequence[ScanSegment]) -> list[tuple[str, ScanSe
     out: list[tuple[str, ScanSegment]] = []
     seen: dict[str, int] = {}
     for s in scans:
-        sid = flow_id("scan", host, s.facts[0].utc)
+        first = s.first or s.facts[0].utc
+        sid = flow_id("scan" if s.mode == "scan" else "evaluation", host, first)
         n = seen[sid] = seen.get(sid, 0) + 1
         out.append((sid if n == 1 else f"{sid}#{n}", s))
     return out
