@@ -96,6 +96,8 @@ class Step:
             "joined_by": self.joined_by,
             "ids": dict(self.ids),
             "evidence": [{"file": e.file, "line": e.line} for e in self.evidence],
+            # Other components' error records in the step's window: shown, never its verdict.
+            "notes": [{"file": e.file, "line": e.line} for e in self.notes],
         }
 
 

@@ -107,6 +107,10 @@ def report_text(flows: list[Flow], updates: list[UpdateRow], files: list[dict[st
                     out.append(paint(st.status, f"      error {st.error.hex} {st.error.name}: {st.error.meaning}"))
                 if st.hint and st.status in ("failed", "stalled", "warning"):
                     out.append(f"      next: {st.hint}")
+                if st.notes:
+                    first = st.notes[0]
+                    out.append(f"      notes: {len(st.notes)} error record(s) of other components in this step's window,"
+                               f" not its verdict (first: {first.component} {first.message[:80]})")
         host_updates = [u for u in updates if u.host == host]
         if host_updates:
             out.append("  updates:")

@@ -8,9 +8,12 @@ is drawn from the values the rules extracted.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sumtrace.flows.classify import Fact
 from sumtrace.flows.errorcodes import ErrorInfo, describe
-from sumtrace.flows.model import Step
+from sumtrace.flows.model import Step, StepSpec
+from sumtrace.flows.stitch import Loaded
 
 MAX_EVIDENCE = 80
 _STEP_IDS = ("scan_job", "location_request", "update_source", "message", "reply", "policy")
@@ -120,3 +123,18 @@ def detail(key: str, facts: list[Fact]) -> str:
     return ""
 
 
+def unseen(step: Step, spec: StepSpec, host: str | None, when: datetime | None, loaded: Loaded) -> None:
+    """A step with no record of its own: pending if a loaded log covering its time could show it,
+    else unobserved, with the reason (the log is not loaded, or begins after the step's time)."""
+    if spec.role != "client":
+        step.status = "pending" if loaded.any(spec.logs) else "unobserved"
+        return
+    if host is None or not loaded.host(host, spec.logs):
+        step.status = "unobserved"
+        return
+    begins = loaded.begins(host, spec.logs)
+    if begins is not None and when is not None and when < begins[0]:
+        step.status = "unobserved"
+        step.detail = f"before {begins[1]} begins"
+        return
+    step.status = "pending"

@@ -72,7 +72,10 @@ class Tracker:
             base = self._base_cache[path] = "iis" if is_iis_log(path) else (known_base(path) or base_name(path))
         name = path.replace("\\", "/").rsplit("/", 1)[-1]
         name = name[:-4] if name.lower().endswith((".log", ".lo_")) else name
-        if self._loaded.add(host_hint, base, _ROLLED_NAME.sub("", name)):
+        name = _ROLLED_NAME.sub("", name)
+        if name.lower().endswith(base) and base != "iis":
+            name = name[len(name) - len(base):]  # "PC01_ScanAgent" → "ScanAgent", as written
+        if self._loaded.add(host_hint, base, name):
             self._dirty = True
         return base
 
@@ -203,11 +206,11 @@ class Tracker:
 
     def _diff(self, flow: Flow, events: list[Event]) -> None:
         cur = flow.current
-        fsig = (flow.status, flow.started, flow.ended, cur.key if cur else None, flow.host_name)
+        fsig = (flow.status, flow.started, flow.ended, cur.key if cur else None, flow.host_name, flow.zone_known)
         if self._flow_sig.get(flow.id) != fsig:
             self._flow_sig[flow.id] = fsig
             events.append(FlowEvent(flow.kind, flow.host, flow.id, flow.status, flow.started, flow.ended,
-                                    cur.key if cur else None, flow.host_name))
+                                    cur.key if cur else None, flow.host_name, zone_known=flow.zone_known))
         sigs = self._step_sig.setdefault(flow.id, {})
         for step in flow.steps:
             sig = step.signature()
@@ -218,7 +221,7 @@ class Tracker:
             if old is None and step.status in ("pending", "unobserved"):
                 continue
             events.append(StepEvent(flow.kind, flow.host, flow.id, step.key, step.status, step.at,
-                                    step.detail, step.error, step.hint))
+                                    step.detail, step.error, step.hint, zone_known=flow.zone_known))
 
     def _remove(self, removal: Removal) -> FlowEvent:
         flow = removal.flow
@@ -230,7 +233,7 @@ class Tracker:
         self._step_sig.pop(fid, None)
         self._flow_sig.pop(fid, None)
         return FlowEvent(flow.kind, flow.host, fid, "removed", flow.started, flow.ended, None, flow.host_name,
-                         removal.into, removal.why)
+                         removal.into, removal.why, zone_known=flow.zone_known)
 
     def _prune(self) -> None:
         """Drop facts outside the retention window, and the oldest beyond ``max_facts``."""

@@ -219,8 +219,8 @@ def _add_zip(path: str, sources: list[LogSource], errors: list[str], all_logs: b
             continue
         parts = name.split("/")
         host = parts[-2] if len(parts) > 1 else stem
-        if host.lower() == "logs" and len(parts) > 2:
-            host = parts[-3]
+        if host.lower() == "logs":  # a collected Logs folder: the machine is the folder above, else the bundle
+            host = parts[-3] if len(parts) > 2 else stem
         sources.append(LogSource(f"{path}!{name}", host, zip_path=path, member=name))
         found = True
     return found

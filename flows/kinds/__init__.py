@@ -1,7 +1,7 @@
 """One module per flow kind, behind the interface in :mod:`sumtrace.flows.kinds.base`.
 
 :func:`make_kinds` is the registry the tracker stitches with, in dependency order (policy links
-to scans, so scans are stitched first). Adding a flow kind (software-update deployment and
+to scans and to the sync that set its content version, so those are stitched first). Adding a flow kind (software-update deployment and
 install is next) means one module here, its rules in :mod:`sumtrace.flows.classify` and its steps
 in :mod:`sumtrace.flows.catalog`.
 """
@@ -17,7 +17,7 @@ from sumtrace.flows.kinds.wsus_sync import WsusSyncKind
 
 
 def make_kinds() -> list[FlowKindModule]:
-    return [ScanKind(), PolicyKind(), WsusSyncKind(), ClientAgentKind(), WsusHealthKind()]
+    return [ScanKind(), WsusSyncKind(), PolicyKind(), ClientAgentKind(), WsusHealthKind()]
 
 
 __all__ = ["FlowKindModule", "make_kinds"]

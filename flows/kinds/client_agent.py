@@ -52,7 +52,7 @@ def describe_agent(fid: str, host: str, facts: Sequence[Fact], policies: Sequenc
         settings.hint = diagnose.hint("no_policy")
     elif said and since is not None:
         settings.status = "ok"
-        settings.detail = f"received: not reported missing since the agent started at {_stamp(starts[-1])}"
+        settings.detail = f"not reported missing at the last agent start ({_stamp(starts[-1])})"
 
     feature = steps["feature"]
     disabled = [f for f in facts if f.name == "ud_feature_disabled"]

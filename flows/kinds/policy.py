@@ -26,8 +26,8 @@ from sumtrace.flows.judge import settle
 from sumtrace.flows.kinds.base import Change, FlowKindModule, KindBase, Removal, Stitched
 from sumtrace.flows.kinds.scan import flow_id
 from sumtrace.flows.model import Flow, Step
-from sumtrace.flows.steps import fill
-from sumtrace.flows.stitch import FactLog, Loaded, SortedFacts, TimeIndex, gap_runs
+from sumtrace.flows.steps import fill, unseen
+from sumtrace.flows.stitch import FactKey, FactLog, Loaded, SortedFacts, TimeIndex, gap_runs
 from sumtrace.flows.vocab import FlowKind
 
 _MIN = timedelta(minutes=1)
@@ -48,6 +48,9 @@ class PolicyKind(KindBase):
         self._loaded_version = -1
         self._loaded_mark = 0
         self._clients: dict[str, FactLog] = {}
+        self._used: dict[str, set[FactKey]] = {}  # per client: the site anchors its deliveries took
+        self._taken_by: dict[FactKey, str] = {}  # site anchor → the client delivery that took it
+        self._site_anchor: dict[str, FactKey] = {}  # site flow → its anchor
 
     def route(self, f: Fact) -> str | None:
         if f.flow != "policy":
@@ -76,28 +79,39 @@ class PolicyKind(KindBase):
         touched_by_site = {h for h, log in clients.items()
                            if server_from is not None and log.facts and log.facts[-1].utc >= server_from}
         redo = set(clients) if everything else (dirty_hosts | relogged | touched_by_site | (scan_hosts & set(clients)))
-        if not clients and (everything or server_from is not None or "site" not in self._by_host):
-            redo = {"site"}
+        if redo or everything or server_from is not None or "site" not in self._by_host:
+            redo.add("site")  # the site's own chains: the anchors no client delivery took (cheap, few)
         if not redo:
             return change
         server = SortedFacts.merged(log for part, log in sorted(self.logs.items()) if part.startswith("server:"))
         syncs: dict[str | None, TimeIndex[Fact]] = {}
-        all_syncs = [f for f in server.facts if f.name == "ws_content_version"]
+        all_syncs = _anchors(server.facts)
         syncs[None] = TimeIndex((f.utc, f) for f in all_syncs)
         for f in all_syncs:
             src = f.ids.get("update_source")
             if src not in syncs:
                 syncs[src] = TimeIndex((g.utc, g) for g in all_syncs if g.ids.get("update_source") == src)
-        for host in sorted(redo):
+        sync_flows = _sync_flows(kinds.get("wsus_sync"))
+        for host in sorted(redo, key=lambda h: h == "site"):  # clients first: the site keeps what they did not take
             pieces: list[Delivery]
             if host == "site":
-                pieces = [(flow_id("policy", "site", s.utc), None, [], s) for s in all_syncs]
+                taken = {k for used in self._used.values() for k in used}
+                pieces = [(flow_id("policy", s.host, s.utc), None, [], s) for s in all_syncs if s.key not in taken]
             else:
                 pieces = self._deliveries(host, clients[host].facts, syncs)
+                self._used[host] = {sync.key for _, _, _, sync in pieces if sync is not None}
+                for fid, _, _, sync in pieces:
+                    if sync is not None:
+                        self._taken_by[sync.key] = fid
             ids: list[str] = []
             for fid, hint, client, sync in pieces:
                 scan_flows: list[Flow] = scans_of(scans, host) if hint else []
-                flow = describe_policy(fid, host, hint, client, sync, server, loaded, scan_flows)
+                owner = sync.host if hint is None and sync is not None else host
+                flow = describe_policy(fid, owner, hint, client, sync, server, loaded, scan_flows)
+                version = flow.ids.get("content_version")
+                sync_id = sync_flows.get((version, flow.ids.get("update_source"))) or sync_flows.get((version, None))
+                if version and sync_id:
+                    flow.links.insert(0, sync_id)
                 sig = (tuple(f.key for f in client), sync.key if sync else None, tuple(flow.links), loaded.version,
                        loaded.host_version(host))
                 ids.append(fid)
@@ -110,13 +124,16 @@ class PolicyKind(KindBase):
             for fid in self._by_host.get(host, []):
                 if fid not in ids and fid in self._stitched:
                     gone = self._stitched.pop(fid).flow
+                    if host == "site":  # a client's delivery now carries this chain
+                        anchor = self._site_anchor.get(fid)
+                        taker = self._taken_by.get(anchor) if anchor is not None else None
+                        change.removed.append(Removal(gone, "superseded" if taker else "dropped", taker))
+                        continue
                     into = next((i for i in ids if _covers(self._stitched[i].flow, gone)), None)
                     change.removed.append(Removal(gone, "merged" if into else "dropped", into))
             self._by_host[host] = ids
-        if clients and "site" in self._by_host:  # client logs arrived: site-only flows give way to them
-            for fid in self._by_host.pop("site"):
-                if fid in self._stitched:
-                    change.removed.append(Removal(self._stitched.pop(fid).flow, "superseded", None))
+            if host == "site":
+                self._site_anchor = {fid: s.key for fid, _, _, s in pieces if s is not None}
         return change
 
     def _deliveries(self, host: str, facts: Sequence[Fact], syncs: Mapping[str | None, TimeIndex[Fact]]
@@ -137,6 +154,38 @@ class PolicyKind(KindBase):
         return out
 
 
+def _anchors(facts: Sequence[Fact]) -> list[Fact]:
+    """Where each site-side policy chain starts: WSyncMgr setting a content version, or, when
+    WSyncMgr.log is not loaded (or says nothing in the 30 minutes before), SMSDBMON dropping the
+    UpdateSource's .STN or PolicyPv finding it. One anchor per UpdateSource per 30 minutes."""
+    out: list[Fact] = []
+    last: dict[tuple[str, str | None], Fact] = {}
+    for f in facts:
+        if f.name not in ("ws_content_version", "db_dropped_stn", "pv_found_stn", "pv_added_tool"):
+            continue
+        src = (f.host, f.ids.get("update_source"))
+        prev = last.get(src)
+        if prev is not None and f.utc - prev.utc <= _SITE_CHAIN and (
+                f.name != "ws_content_version" or prev.name == "ws_content_version"):
+            continue
+        last[src] = f
+        out.append(f)
+    return out
+
+
+def _sync_flows(kind: FlowKindModule | None) -> dict[tuple[object, object], str]:
+    """The WSUS sync that set each content version: (version, UpdateSource or None) → sync flow id."""
+    out: dict[tuple[object, object], str] = {}
+    if kind is None:
+        return out
+    for fid, st in kind.current().items():
+        version = st.flow.ids.get("content_version")
+        if version:
+            out[(version, st.flow.ids.get("update_source"))] = fid
+            out.setdefault((version, None), fid)
+    return out
+
+
 def scans_of(scans: FlowKindModule | None, host: str) -> list[Flow]:
     getter = getattr(scans, "scans_of", None)
     return list(getter(host)) if getter is not None else []
@@ -152,14 +201,14 @@ def describe_policy(fid: str, host: str, host_hint: str | None, client: list[Fac
     by_step: dict[str, list[Fact]] = defaultdict(list)
     source = sync.ids.get("update_source") if sync else None
     if sync is not None:
-        by_step["sync"].append(sync)
+        by_step["sync" if sync.name == "ws_content_version" else sync.step].append(sync)
         for f in server.between(sync.utc, sync.utc + _SITE_CHAIN):
             if f is not sync and f.ids.get("update_source") == source:
                 by_step[f.step].append(f)
     for f in client:
         by_step[f.step].append(f)
         source = source or f.ids.get("update_source")
-    version = sync.values.get("content_version") if sync else None
+    version = sync.values.get("content_version") if sync is not None and sync.name == "ws_content_version" else None
     flow = Flow("policy", host, fid, ids={"update_source": source, "content_version": version,
                                           "policy": next((f.ids["policy"] for f in client if "policy" in f.ids), None)},
                 label=f"policy v{version}" if version else "policy")
@@ -171,13 +220,8 @@ def describe_policy(fid: str, host: str, host_hint: str | None, client: list[Fac
             joined = "time"
         elif facts and spec.key in ("scan_tool_notification", "policy_provider"):
             joined = "update_source"
-        fill(step, facts, joined)
-        if not facts:
-            if spec.role == "client":
-                observed = loaded.host(host_hint, spec.logs) if host_hint else False
-            else:
-                observed = loaded.any(spec.logs)
-            step.status = "pending" if observed else "unobserved"
+        if not fill(step, facts, joined):
+            unseen(step, spec, host_hint, client[0].utc if client else None, loaded)
         if step.status == "failed" and step.hint is None:
             step.hint = diagnose.hint("policy_chain")
         flow.steps.append(step)

@@ -36,8 +36,8 @@ from sumtrace.flows.kinds.base import Change, FlowKindModule, KindBase, Removal,
 from sumtrace.flows.kinds.scan_joins import ScanJoiner, topics
 from sumtrace.flows.kinds.scan_segment import EPOCH_GAP_S, ScanSegment, segment
 from sumtrace.flows.kinds.statesys import statesys_batches
-from sumtrace.flows.model import Flow, Step, StepSpec, UpdateRow
-from sumtrace.flows.steps import fill
+from sumtrace.flows.model import Flow, Step, UpdateRow
+from sumtrace.flows.steps import fill, unseen
 from sumtrace.flows.stitch import FactKey, FactLog, Loaded, Runs, SortedFacts, episodes, gap_runs
 from sumtrace.flows.vocab import FlowKind
 
@@ -77,23 +77,6 @@ def _scan_ids(s: ScanSegment) -> dict[str, object]:
     return ids
 
 
-def _unseen(step: Step, spec: StepSpec, host: str, when: datetime | None, loaded: Loaded) -> None:
-    """A step with no record of its own: pending if a loaded log covering its time could show it,
-    else unobserved, with the reason (the log is not loaded, or begins after the step's time)."""
-    if spec.role != "client":
-        step.status = "pending" if loaded.any(spec.logs) else "unobserved"
-        return
-    if not loaded.host(host, spec.logs):
-        step.status = "unobserved"
-        return
-    begins = loaded.begins(host, spec.logs)
-    if begins is not None and when is not None and when < begins[0]:
-        step.status = "unobserved"
-        step.detail = f"before {begins[1]} begins"
-        return
-    step.status = "pending"
-
-
 def describe_scan(sid: str, s: ScanSegment, joined: Mapping[str, list[Fact]], how: Mapping[str, str],
                   loaded: Loaded, superseded: bool, host_name: str | None) -> Flow:
     flow = Flow("scan", s.host, sid, ids=_scan_ids(s), label=_label(s), host_name=host_name,
@@ -102,12 +85,26 @@ def describe_scan(sid: str, s: ScanSegment, joined: Mapping[str, list[Fact]], ho
         facts = sorted([*s.steps.get(spec.key, []), *joined.get(spec.key, [])], key=lambda f: f.key)
         step = Step(spec.key, spec.title, expected=spec.expected)
         if not fill(step, facts, how.get(spec.key) or None):
-            _unseen(step, spec, s.host, s.last, loaded)
+            feed = _FED_BY.get(spec.key)
+            if feed is not None and not any(s.steps.get(k) for k in feed):
+                step.status = "unobserved"  # nothing of this client's to match the other machine's records with
+                step.detail = "no client record to join with" if flow.zone_known else "zone unknown: not joined"
+            else:
+                unseen(step, spec, s.host, s.last, loaded)
         flow.steps.append(step)
     diagnose_scan(flow, s, joined, superseded)
     settle(flow)
     return flow
 
+
+# The client steps whose records another machine's step is joined by: without them the MP or
+# site step cannot be matched to this scan, so it is unobserved rather than awaited.
+_FED_BY: dict[str, tuple[str, ...]] = {
+    "mp_lookup": ("location_request", "mp_send"),
+    "mp_relay": ("state_upload",),
+    "state_processing": ("state_upload",),
+    "summarization": ("state_upload",),
+}
 
 # Which of a segment's records make each step of a re-evaluation.
 _EVAL_FROM: dict[str, tuple[str, ...]] = {
@@ -130,7 +127,7 @@ def describe_evaluation(sid: str, s: ScanSegment, loaded: Loaded, host_name: str
         facts = sorted((f for key in _EVAL_FROM[spec.key] for f in s.steps.get(key, [])), key=lambda f: f.key)
         step = Step(spec.key, spec.title, expected=spec.expected)
         if not fill(step, facts, None):
-            _unseen(step, spec, s.host, s.last, loaded)
+            unseen(step, spec, s.host, s.last, loaded)
         if step.status == "failed":
             step.hint = diagnose.hint_for_code(step.error.code if step.error else None) or diagnose.hint("scan_failed")
         flow.steps.append(step)
@@ -230,7 +227,8 @@ def updates_of(host: str, scans: Sequence[tuple[str, ScanSegment]], joins: ScanJ
                     continue  # WUA found it but ConfigMgr pruned it (superseded): not a row of its own
                 row = rows[key] = UpdateRow(host, key, recorded=False if recorded_known else None,
                                             forwarded=False if forwarded_known else None,
-                                            processed=False if processed_known else None)
+                                            processed=False if processed_known else None,
+                                            zone_known=f.entry.time_source != "assumed-local")
             row.seen = f.utc
             if name in _STATE_FACTS and f.values.get("state"):
                 row.state = f.values["state"].lower()

@@ -453,7 +453,9 @@ def _between(runs: Sequence[list[Fact]], lo: datetime, hi: datetime) -> Sequence
 
 
 def _batch_files(batch: Sequence[Fact]) -> frozenset[str]:
-    return frozenset(f.values.get("smx", "").upper() for f in batch if f.name == "ss_processing_file")
+    # Verbose StateSys names the file it starts; current branch names it in each "Processed N records" line.
+    return frozenset(f.values["smx"].upper() for f in batch
+                     if f.name in ("ss_processing_file", "ss_records") and f.values.get("smx"))
 
 
 def _smx_names(facts: Iterable[Fact]) -> set[str]:
