@@ -336,8 +336,8 @@ def _flow_block(f: Flow, now: datetime, width: int, *, host: str, host_col: int)
     word = st
     right.append(f"{word:<10}", sty)
     if width >= 46:
-        right.append(f"{hms(f.started):>8}", DIM)
-        right.append(" " if f.zone_known else "?", DIM)  # "?": a local time, zone unknown
+        # "?" after the time: a local time, zone unknown
+        right.append(f"{hms(f.started):>8}{' ' if f.zone_known else '?'}", DIM)
     right.append(f"{fmt_duration(took):>6}", sty if st == "running" else DIM)
     lw = max(8, width - 2 - (host_col + 1 if host_col else 0) - right.cell_len - 1)
     t.append_text(cell(label, lw, BOLD if st in ("running", "failed", "stalled") else ""))
