@@ -175,8 +175,8 @@ def classify(entry: Entry, host: str, order: tuple[str, int]) -> Fact | None:
     """The fact an entry evidences, or None for the (vast majority of) records that are noise."""
     key = source_key(entry)
     table = _rules_for(key)
-    if table is None or entry.utc is None:
-        return None
+    if table is None or entry.utc is None or entry.damaged:
+        return None  # a torn record's text is only the tail of what was written: no rule can trust it
     found = None
     message = entry.message
     if table.prefilter is not None and table.prefilter.search(message.lower()):

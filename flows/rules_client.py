@@ -155,7 +155,7 @@ STATE_MESSAGE = [
        r"State message\(State ID : (\d+)\) with TopicType (\d+) and TopicId (\S+) has been recorded for (\S+)",
        ("state_id", "topic_type", "topic", "user"), "done"),
     rule("sm_updated", "scan", "update_states",
-         r"State message with TopicType (\d+) and TopicId (\S+) has been updated", ("topic_type", "topic"), "done"),
+         r"State message with TopicType (50[01]) and TopicId (\S+) has been updated", ("topic_type", "topic"), "done"),
     rule("sm_body", "scan", "state_upload", r"^StateMessage body:"),
     rule("sm_forwarded", "scan", "state_upload", r"Successfully forwarded State Messages to the MP", (), "done"),
 ]

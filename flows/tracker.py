@@ -41,7 +41,11 @@ _ROLLED_NAME = re.compile(r"-\d{8}-\d{6}$")
 class Tracker:
     """Stitches entries into flows. Pure and synchronous: "now" is always passed in."""
 
-    def __init__(self, *, retention: timedelta | None = timedelta(days=2), max_facts: int = 500_000) -> None:
+    def __init__(self, *, retention: timedelta | None = timedelta(days=2), max_facts: int = 500_000,
+                 host_clock: bool = False) -> None:
+        """``host_clock``: judge each flow at its own host's newest record (capped by ``now``), as
+        ``report`` and replay do for logs that were collected; watching live, ``now`` is the clock."""
+        self.host_clock = host_clock
         self.retention = retention
         self.max_facts = max_facts
         self.entries_seen = 0
@@ -185,9 +189,10 @@ class Tracker:
         st = self._stitched.get(fid)
         if st is None:
             return
-        # "Now" for a flow is its own host's newest record (never later than the clock): another
-        # machine's busier logs cannot make this host's steps overdue, and a log that ends is not a stall.
-        host_now = self._loaded.newest.get(st.flow.host)
+        # In collected logs "now" for a flow is its own host's newest record (never later than the
+        # clock): another machine's busier logs cannot make this host's steps overdue, and a log that
+        # ends is not a stall.
+        host_now = self._loaded.newest.get(st.flow.host) if self.host_clock else None
         flow, next_change = judge(st.flow, now if host_now is None or host_now > now else host_now, awaiting=st.awaiting)
         if not st.awaiting and flow.status in ("running", "stalled"):
             flow.status = "incomplete"  # a newer flow of the same host started: this one will not finish

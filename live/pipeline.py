@@ -261,7 +261,7 @@ class Pipeline:
         self.stats.entries += len(entries)
         self.stats.unparsed += sum(1 for e in entries if e.format == "plain")
         last = entries[-1]
-        if last.format == "cmtrace" and last.time_source == "bias" and last.bias is not None:
+        if last.format in ("cmtrace", "smstrace") and last.time_source == "bias" and last.bias is not None:
             self.host_biases[stream.host] = last.bias  # for the host's zone-less logs (WindowsUpdate.log)
         if self.tracker is not None:
             self.tracker.add(entries, stream.host)

@@ -344,7 +344,7 @@ def build_replay(paths: list[str], *, speed: float | None, max_gap: float | None
     Returns the errors of paths that could not be read (the rest are replayed).
     """
     found = discover(paths, all_logs=all_logs)
-    tracker = Tracker(retention=None)
+    tracker = Tracker(retention=None, host_clock=True)
     pipeline = Pipeline(tracker)
     player = Player(tracks_of(found.sources), feed_sink(pipeline), speed=speed, max_gap=max_gap)
     return pipeline, tracker, player, found.errors

@@ -28,7 +28,7 @@ _PLAIN = ("", "")
 def format_line(e: Entry, codes: Mapping[str, tuple[str, str]]) -> str:
     """One entry as a line (continuation lines indented), between its severity's escape codes."""
     when = e.local.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] if e.local else "-" * 23
-    zone = f"{e.utc:%H:%M:%S}Z" if e.utc else "         "
+    zone = ("    zone?" if e.time_source == "assumed-local" else f"{e.utc:%H:%M:%S}Z") if e.utc else "         "
     comp = printable(e.component)[:22].ljust(22)
     sev = e.severity[:4].upper().ljust(4)
     msg = printable(e.message).replace("\n", "\n" + " " * 8)

@@ -29,7 +29,7 @@ def collect(paths: list[str], all_logs: bool = False) -> tuple[Tracker, list[dic
     """Parse every source into a tracker; per-file stats and errors come back alongside."""
     found = discover(paths, all_logs=all_logs)
     errors = list(found.errors)
-    tracker = Tracker(retention=None)
+    tracker = Tracker(retention=None, host_clock=True)
     files: list[dict[str, Any]] = []
     for src in found.sources:
         tracker.note_file(src.path, src.host_hint)  # loaded, even if it holds no entry

@@ -45,9 +45,10 @@ _MIN = timedelta(minutes=1)
 _CLIENT_LOGS = tuple(sorted({log for spec in SCAN_STEPS if spec.role == "client" for log in spec.logs}))
 
 
-def flow_id(kind: str, host: str, first: datetime) -> str:
-    """``scan:PC01:2014-01-20T17:18:09.123Z``: the kind, the host as given, the first record's UTC time."""
-    return f"{kind}:{host}:{first.strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z"
+def flow_id(kind: str, host: str, first: datetime, zone_known: bool = True) -> str:
+    """``scan:PC01:2014-01-20T17:18:09.123Z``: the kind, the host as given, the first record's UTC
+    time (its local time, without ``Z``, when the host's zone is unknown)."""
+    return f"{kind}:{host}:{first.strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3]}{'Z' if zone_known else ''}"
 
 
 # ----------------------------------------------------------------------------- describe and diagnose
@@ -470,7 +471,7 @@ def _with_ids(host: str, scans: Sequence[ScanSegment]) -> list[tuple[str, ScanSe
     seen: dict[str, int] = {}
     for s in scans:
         first = s.first or s.facts[0].utc
-        sid = flow_id("scan" if s.mode == "scan" else "evaluation", host, first)
+        sid = flow_id("scan" if s.mode == "scan" else "evaluation", host, first, zone_known(s.facts))
         n = seen[sid] = seen.get(sid, 0) + 1
         out.append((sid if n == 1 else f"{sid}#{n}", s))
     return out

@@ -28,6 +28,7 @@ from sumtrace.tui.logindex import (
     R_MSG,
     R_SEV,
     R_THREAD,
+    R_TSRC,
     R_UTC,
     Anchor,
     LogIndex,
@@ -268,7 +269,7 @@ def log_row(e: Rec, host: str, cols: LogColumns, *, find: str = "", thread: int 
     sev = SEVERITY_STYLE.get(e[R_SEV]) if e[R_SEV] != "info" else None
     t = Text(no_wrap=True, overflow="ellipsis")
     t.append(hms_ms(e[R_UTC]) if e[R_UTC] else "     —      ", DIM if sev is None else "")
-    t.append(" ")
+    t.append("?" if e[R_TSRC] == "assumed-local" else " ", DIM)  # a local time of unknown zone, not UTC
     name = base_of(e[R_FILE])
     if cols.multi_host and cols.width >= 100 and host:
         name = f"{host}/{name}"
