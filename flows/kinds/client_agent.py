@@ -120,7 +120,8 @@ class ClientAgentKind(KindBase):
                      if st.flow.host == host and st.flow.kind == "scan"]
             scans.sort(key=lambda fl: fl.started or facts[0].utc)
             fid = flow_id("client_agent", host, facts[0].utc)
-            sig = (len(facts), facts[0].key, facts[-1].key, len(policies), len(scans), loaded.host_version(host))
+            sig = (len(facts), facts[0].key, facts[-1].key, tuple((fl.id, fl.started) for fl in policies),
+                   tuple((fl.id, fl.started) for fl in scans), loaded.host_version(host))
             old = self._stitched.get(fid)
             if old is not None and old.sig == sig:
                 continue
