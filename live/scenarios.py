@@ -18,6 +18,27 @@ log-formats.md section 8.2. Formats (log-formats.md sections 1-3):
   Windows 10 ``Get-WindowsUpdateLog`` shape (7-digit fraction, decimal PID/TID, no zone).
 * IIS W3C (UTC) and WSUS SoftwareDistribution.log (UTC, .NET stack traces on continuation lines).
 
+Two generations of wording (``Scenario.generation``, named at the start of each description):
+
+* ``2012 R2``: seed 000's walk-through line by line: Windows 7 legacy WindowsUpdate.log (whose successful
+  searches carry the benign ``WARNING: Cached cookie has expired`` line), WUAHandler ``Update (Missing): …``
+  lines, PolicyAgent ``Initializing download of policy`` / ``Download of policy … completed``, StateMessage
+  ``… has been updated``, verbose StateSys (``Inbox notification triggered``, ``total chucks loaded``).
+* ``current branch``: the real client-PALAC and site-CHQ-lab wording: a Windows 10 ``Get-WindowsUpdateLog`` file with
+  benign ``*FAILED*`` lines from other components inside and after successful searches, searches by other
+  callers (the Store's ``Update;ScanForUpdates``, a Defender search that fails on the proxy), and after each
+  online scan the offline re-evaluation searches by UpdateID (``Online = No``) a real client runs; no
+  WUAHandler ``Update (Missing)`` lines (UpdatesStore ``Queried Update (…): Status=…, Title=… (KB…)`` carries KB
+  and title); UpdatesStore rescan wording (``already exists, will modify existing instance`` / ``Successfully
+  done with SetStatus() operation``, no state message for an unchanged update); non-verbose StateSys
+  (``total chunks loaded``, ``CMessageProcessor - Processed N records with 0 invalid records from sender:
+  GUID:…, file: N_xxxx.SMX.``: StateSys names the file it moved with its priority prefix); deployment
+  evaluations (UpdatesDeployment, UpdatesHandler, a WUAHandler category search offline) and evaluations from
+  the cached results.
+
+``expected()`` is written from what the builder wrote (which IDs, which lines, which searches), never from
+the tracker's output.
+
 Everything is deterministic: GUIDs, thread ids, SMX names and jitter are derived from SHA-256 of the
 scenario name and a label, times are fixed per scenario. The bias is the Windows bias
 (UTC = local + bias), so the default client bias +300 is US Eastern winter (WU banner ``tz: -0500``).
@@ -29,6 +50,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import sys
 import uuid
@@ -43,6 +65,7 @@ CRLF = "\r\n"
 WU_SERVICE_ID = "3DA21691-E39D-4DA6-8A4B-B43877BCB1B7"
 SEARCH_CRITERIA = "(DeploymentAction=* AND Type='Software') OR (DeploymentAction=* AND Type='Driver')"
 PRODUCT_ID = "0fa1201d-4330-4fa8-8ae9-b877473b6441"
+WIN10_PRODUCT = "A3C2375D-0C8A-42F9-BCE0-28333E198407"  # the Windows 10 product category
 SITE_CODE = "PS1"
 DOMAIN = "CONTOSO.COM"
 SITE_INBOX = r"E:\ConfigMgr\inboxes"
@@ -417,6 +440,17 @@ class Scenario:
     failure: str | None = None
     tail: float = 6 * 60  # unrelated activity after the scenario's last interesting event
     x86: bool = False
+    generation: str = "2012 R2"  # "2012 R2" (the seed walk-through's wording) or "current branch"
+    rescan: bool = False  # UpdatesStore has reported these updates before ("already exists" wording)
+    changed: tuple[str, ...] = ()  # on a rescan, the KBs whose state changed since the last report
+    evaluations: tuple[str, ...] = ()  # later re-evaluations without the SUP: "deployment", "cache"
+
+    @property
+    def cb(self) -> bool:
+        """Current-branch wording: Windows 10 WindowsUpdate.log with other callers and benign *FAILED* lines,
+        offline re-evaluations after the online scan, no WUAHandler ``Update (Missing)`` lines (UpdatesStore
+        ``Queried Update`` carries KB and title), non-verbose current-branch StateSys."""
+        return self.generation == "current branch"
 
     @property
     def version(self) -> int:
@@ -481,6 +515,9 @@ class Build:
         self.pa_download = CmWriter(c("PolicyAgent.log"), "PolicyAgent_PolicyDownload", self.tid("pa-download"))
         self.evaluator = CmWriter(c("PolicyEvaluator.log"), "PolicyAgent_PolicyEvaluator", self.tid("evaluator"))
         self.ccmexec = CmWriter(c("CcmExec.log"), "CcmExec", self.tid("CcmExec"))
+        self.deployment = CmWriter(c("UpdatesDeployment.log"), "UpdatesDeploymentAgent", self.tid("UpdatesDeployment"))
+        self.handler = CmWriter(c("UpdatesHandler.log"), "UpdatesHandler", self.tid("UpdatesHandler"))
+        self.evaluations: list[dict[str, Any]] = []
         self.wulog = self.add_log("client/WindowsUpdate.log", Log("wu", sc.client_bias))
 
         self.mp_location = CmWriter(self.add_log("mp/MP_Location.log", Log("cmtrace", mp_bias, "utf-8-sig")), "MP_LocationManager", self.tid("mp-location"))
@@ -575,7 +612,87 @@ class Build:
         if sc.policy_flow:
             self.client_policy(self.t(-13 * 60 - 4.8))
         self.run_scan()
+        scanned = self.end
+        for k, mode in enumerate(sc.evaluations):
+            self.deployment_evaluation(later(scanned, 24 * 60 + 41.3 + 47 * 60 * k), from_cache=mode == "cache")
         self.background(self.t(-55 * 60), later(self.end, sc.tail))
+
+    # ---- client: re-evaluations without the SUP, and other callers of Windows Update ------------------
+
+    def wua_evaluation_search(self, at: datetime, criteria: str, found: list[tuple[str, int]], sid: int) -> datetime:
+        """WUAHandler runs one search that does not go to the SUP (no location request, no AddUpdateSource)."""
+        wt = self.tid("WUAHandler-evaluation")
+        self.wua(at, f"Search Criteria is {criteria}", "cwuahandler.cpp:711", thread=wt)
+        self.wua(later(at, 0.004), "Running single-call scan of updates.", "cwuahandler.cpp:3629", thread=wt)
+        self.wua(later(at, 0.011), "Async searching of updates using WUAgent started.", "cwuahandler.cpp:1991", thread=wt)
+        last = self.etw_search(later(at, 0.019), "CcmExec", sid, criteria, found)
+        self.wua(later(last, 0.012), "Async searching completed.", "cwuahandler.cpp:2081")
+        self.wua(later(last, 0.041), "Successfully completed scan.", "cwuahandler.cpp:4015")
+        return later(last, 0.041)
+
+    def queried(self, at: datetime, updates: list[Update]) -> datetime:
+        """UpdatesStore answers status queries with the update's KB and title (current branch)."""
+        for u in updates:
+            self.store(at, f"Queried Update ({self.update_ids[u.kb]}): Status={u.state.capitalize()}, Title={u.title}",
+                       "updatesstore.cpp:1721", thread=self.tid("UpdatesStore-query"))
+            at = later(at, 0.007)
+        return at
+
+    def offline_evaluation(self, at: datetime) -> None:
+        """Right after an online scan a real client re-evaluates missing updates by UpdateID, offline (client-PALAC:
+        ``Online = No``, ``Criteria = UpdateID = '…' AND DeploymentAction = *``). One burst: one evaluation."""
+        missing = [u for u in self.reported() if u.state == "missing"][:2]
+        for i, u in enumerate(missing):
+            uid = self.update_ids[u.kb]
+            at = self.wua_evaluation_search(at, f"UpdateID = '{uid}' AND DeploymentAction = *", [(uid, u.revision)], 4 + 3 * i)
+            at = later(at, 0.31 + 3.7 * i)
+        self.queried(later(at, 0.2), self.reported())
+        self.evaluations.append({"mode": "offline", "status": "ok", "searches": len(missing)})
+
+    def other_callers(self, at: datetime) -> None:
+        """Searches by other callers around the scan, which are not ConfigMgr's: the Store's offline burst and a
+        Defender search against Microsoft Update that fails on the proxy (its exit code is not the scan's)."""
+        store = "855E8A7C-ECB4-4CA3-B045-1DFA50104289"
+        t = later(self.sc.start, -3 * 60 - 12.6)
+        for k in range(3):
+            t = later(self.etw_search(t, "Update;ScanForUpdates", 240 + k, "IsInstalled=0 AND AppCategoryIDs contains "
+                                      f"'{make_guid(self.sc.name, 'app-category', k).lower()}'", [], service=store,
+                                      label="Third party service", scope="Current User", pid=1204, com_pid=6216), 0.009)
+        defender = "9482F4B4-E343-43B6-B170-9A65BC822C77"
+        self.etw_search(at, "Windows Defender", 6, "(IsInstalled = 0 and IsHidden = 0 and CategoryIDs contains "
+                        "'8c3fcc84-7410-4a95-8b89-a166a0190486' and CategoryIDs contains 'e0789628-ce08-4437-be74-2495b842f43b' "
+                        "and Type = 'Software')", [], online=True, service=defender, label="Windows Update",
+                        exit_code=0x8024402C, com_pid=17992)
+
+    def deployment_evaluation(self, at: datetime, from_cache: bool) -> None:
+        """UpdatesDeployment evaluates a deployment: UpdatesHandler asks WUAHandler for a category search (offline),
+        or answers from the cached scan results without any search."""
+        sc = self.sc
+        assignment = "{" + make_guid(sc.name, "assignment") + "}"
+        job = "{" + make_guid(sc.name, "detection-job", at.isoformat()) + "}"
+        scope = make_guid(sc.name, "scope")
+        ud = self.deployment
+        uh = self.handler
+        ud(at, "Evaluation initiated for (1) assignments.", "updatesmanager.cpp:1189")
+        ud(later(at, 0.012), f"Detection job ({job}) started for assignment ({assignment})", "updatesmanager.cpp:1246")
+        uh(later(at, 0.031), f"Successfully initiated scan for job ({job}).", "updatesjob.cpp:412")
+        missing = [u for u in self.reported() if u.state == "missing"]
+        t = later(at, 0.052)
+        searches = 0
+        if not from_cache:
+            criteria = f"((DeploymentAction=* AND Type='Software' AND CategoryIDs contains '{WIN10_PRODUCT}'))"
+            t = self.wua_evaluation_search(t, criteria, [(self.update_ids[u.kb], u.revision) for u in missing], 31)
+            searches = 1
+        uh(later(t, 0.024), f"Scan completion received for job ({job}).", "updatesjob.cpp:468")
+        t = self.queried(later(t, 0.05), missing)
+        for u in missing:
+            ud(t, f"Update (Site_{scope}/SUM_{self.update_ids[u.kb]}) Name ({u.title}) ArticleID ({u.kb[2:]}) added to the "
+               f"targeted list of deployment ({assignment})", "updatesmanager.cpp:420")
+            t = later(t, 0.003)
+        ud(later(t, 0.02), "No current service window available to run updates assignment with time required = 1",
+           "updatesmanager.cpp:2177")
+        self.mark("evaluation", later(t, 0.02))
+        self.evaluations.append({"mode": "cache" if from_cache else "deployment", "status": "ok", "searches": searches})
 
     def run_scan(self) -> None:
         sc = self.sc
@@ -589,6 +706,9 @@ class Build:
         if results is None:
             return
         recorded = self.update_states(results)
+        if sc.cb:
+            self.offline_evaluation(later(recorded, 5.3))
+            self.other_callers(later(recorded, 97.4))
         if sc.failure == "not_forwarded":
             return
         body = self.state_body(later(recorded, sc.forward_after))
@@ -728,13 +848,15 @@ class Build:
                       "policyutil.cpp:5394")
         self.pa_reply(later(ready, 0.009), f"Compiling policy '{self.policy_id}' version '{self.policy_version}' hash 'SHA256:{hashed}' "
                       f"from 'SMS:{SITE_CODE}' ({cookie_text})", "policyutil.cpp:4993")
-        self.pa_reply(later(ready, 0.014), f"Initializing download of policy '{self.policy_name()}' from '{url}'", "policyutil.cpp:4145")
+        if not sc.cb:  # ConfigMgr 2012 wording
+            self.pa_reply(later(ready, 0.014), f"Initializing download of policy '{self.policy_name()}' from '{url}'", "policyutil.cpp:4145")
         self.pa_reply(later(ready, 0.021), f"Successfully initiated download of policy '{self.policy_name()}'", "policyutil.cpp:4166")
         self.pa_reply(later(ready, 0.022), f"Download of policy started - DTS job ID: '{dts}'", "policyutil.cpp:4013")
         got = later(ready, 0.88)
         self.mp_hit(later(ready, 0.7), sc.client_ip, "/SMS_MP/.sms_pol", "GET", f"{self.policy_id}.{self.policy_version.replace('.', '_')}",
                     agent="Microsoft+BITS/7.5", taken=15)
-        self.pa_download(got, f"Download of policy {self.policy_name()} completed (DTS Job ID: {dts})", "policydownloadendpoint.cpp:599")
+        if not sc.cb:  # ConfigMgr 2012 wording
+            self.pa_download(got, f"Download of policy {self.policy_name()} completed (DTS Job ID: {dts})", "policydownloadendpoint.cpp:599")
         if not sc.new_source:
             old = f"{sc.content_version + 1}.00"
             self.pa_download(later(got, 0.061), f"Revoking policy '{self.policy_id}' version '{old}'", "policyutil.cpp:6219")
@@ -947,12 +1069,16 @@ class Build:
                 wua(at, f"Pruning: update id ({self.update_ids[u.kb]}) is superseded by ({self.update_ids[u.superseded_by or '']}).",
                     "cwuahandler.cpp:3174")
                 at = later(at, 0.003)
-        for u in self.reported():
+        for u in [] if sc.cb else self.reported():  # current-branch clients no longer write these
             wua(at, f"Update ({u.state.capitalize()}): {u.title} ({self.update_ids[u.kb]}, {u.revision})", "cwuahandler.cpp:3323")
             at = later(at, 0.011)
         wua(later(at, 0.084), "Successfully completed scan.", "cwuahandler.cpp:4015")
         self.mark("results", later(at, 0.084))
         return later(at, 0.084)
+
+    def state_message_raised(self, u: Update) -> bool:
+        """Whether UpdatesStore raised a state message for ``u`` in this scan (a rescan raises one only on a change)."""
+        return not self.sc.rescan or u.kb in self.sc.changed
 
     def reported(self) -> list[Update]:
         return [u for u in self.sc.updates if u.state != "superseded"]
@@ -975,6 +1101,8 @@ class Build:
         self.wu(pt, "PT", "+++++++++++  PT: Synchronizing server updates  +++++++++++")
         self.wu(pt, "PT", f"  + ServiceId = {{{WU_SERVICE_ID}}}, Server URL = {client_asmx}")
         fmt = {"sus": self.sus_client_id, "dns": f"{sc.client.lower()}.{DOMAIN.lower()}", "wsus": wsus}
+        if failure is None:  # the legacy log's benign warning in a search that succeeds
+            self.wu(later(pt, 0.062), "PT", "WARNING: Cached cookie has expired or new PID is available")
         for component, text in failure.setup if failure is not None else ():
             self.wu(later(pt, 0.062), component, text.format(**fmt))
         a0 = later(pt, 1.151)
@@ -1098,6 +1226,10 @@ class Build:
         say(later(p0, 2.214), "IdleTimer", "WU operation (CAgentProtocolTalker::SyncUpdates_WithRecover, operation # 1722) stopped; "
             "does use network; is at background priority")
         say(later(p0, 2.33), "ProtocolTalker", "SyncUpdates round trips: 2")
+        # other components fail benignly inside a successful search (client-PALAC: DownloadManager on its own thread)
+        for k in range(2):
+            say(later(p0, 2.9 + k * 0.066), "DownloadManager", "*FAILED* [8024000E] Method failed "
+                "[CAgentDownloadManager::GetTLUExpirationMaximumRetryCount:24806]", tid=6120)
         found = later(p0, 4.871)
         for i, u in enumerate(sc.updates):
             say(later(found, i * 0.0001), "Agent", f"Added update {self.update_ids[u.kb].upper()}.{u.revision} to search result")
@@ -1113,8 +1245,88 @@ class Build:
             f"(cV = {cv}.1.0.1.0.0)", com_pid, 2204)
         say(later(r, 0.002), "ComApi", f"* END *   All federated searches have completed. Jobs = 1, Succeeded = 1, ClientId = CcmExec (cV = {cv}.1.0.1.1)",
             com_pid, 9512)
+        self.benign_after_search(later(r, 0.004), [(self.update_ids[u.kb], u.revision) for u in sc.updates], com_pid)
         self.mark("wua_search", later(r, 0.002))
         return later(r, 0.002)
+
+    def benign_after_search(self, at: datetime, found: list[tuple[str, int]], com_pid: int = 4312) -> None:
+        """What a real Windows 10 client writes right after a successful CcmExec search (client-PALAC): one ComApi
+        ``*FAILED* [80246007] ISusInternal:: IsCommitRequired`` per update found and DownloadManager failures for
+        bundles whose child revision is not locked. None of them is the search's outcome."""
+        for i, _ in enumerate(found):
+            self.wu(later(at, i * 0.0007), "ComApi", "*FAILED* [80246007] ISusInternal:: IsCommitRequired", pid=com_pid, tid=2204)
+        for i, (uid, rev) in enumerate(found[:2]):
+            self.wu(later(at, 0.4 + i * 0.011), "DownloadManager",
+                    f"*FAILED* [80246007] Could not find a locked revision for the child of the update {uid.upper()}.{rev}",
+                    pid=1204, tid=6120)
+
+    def etw_search(self, at: datetime, caller: str, sid: int, criteria: str, found: list[tuple[str, int]],
+                   online: bool = False, service: str = WU_SERVICE_ID, label: str = "Managed", scope: str = "Machine",
+                   exit_code: int = 0, pid: int = 1204, com_pid: int = 4312) -> datetime:
+        """One Windows 10 search by ``caller`` that does not go to the SUP (``Online = No``), or another caller's search.
+
+        The wording is client-PALAC's: Queueing, ``* START * Finding updates CallerId = X  Id = N``, the
+        ``Online = No;`` and ``Criteria = ...""`` lines without the ``* `` prefix, ``Added update GUID.rev to search
+        result`` without braces, ``* END * Finding updates CallerId = X, Id = N, Exit code = 0x...``, then ComApi.
+        Returns the time of the last record.
+        """
+        cv = "".join("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[b % 64]
+                     for b in _digest(self.sc.name, "cv", caller, sid, at.isoformat())[:16])
+        tid = 3000 + number(self.sc.name, "search-tid", caller, sid, hi=4000) * 4
+        qtid = 7028 if caller == "CcmExec" else 7272
+
+        def say(t: datetime, component: str, text: str, p: int = pid, th: int = tid) -> None:
+            self.wu(t, component, text, pid=p, tid=th)
+
+        say(at, "ComApi", f"* START *   Federated Search ClientId = {caller} (cV: {cv}.0)", com_pid, 9340)
+        say(later(at, 0.009), "ComApi", f"Federated Search: Starting search against 1 service(s) (cV = {cv}.0)", com_pid, 9340)
+        say(later(at, 0.010), "ComApi", f"* START *   Search ClientId = {caller}, ServiceId = {service}, Flags: 0X10040 (cV = {cv}.0.0)",
+            com_pid, 9340)
+        q = later(at, 0.016)
+        say(q, "Agent", f"* START * Queueing Finding updates [CallerId = {caller}  Id = {sid}]", th=qtid)
+        say(later(q, 0.001), "Agent", f"* END * Queueing Finding updates [CallerId = {caller}  Id = {sid}]")
+        a0 = later(q, 0.002)
+        say(a0, "Agent", f"* START * Finding updates CallerId = {caller}  Id = {sid} (cV = {cv}.0.0.1)")
+        say(a0, "Agent", f"Online = {'Yes' if online else 'No'}; Interactive = No; AllowCachedResults = No; Ignore download priority = "
+            f"{'Yes' if caller == 'CcmExec' else 'No'}")
+        say(a0, "Agent", f'Criteria = {criteria}""')
+        say(a0, "Agent", f"ServiceID = {{{service}}} {label}")
+        say(a0, "Agent", f"Search Scope = {{{scope}}}")
+        say(a0, "Agent", "Caller SID for Applicability: S-1-5-18")
+        end = later(a0, 0.15)
+        if exit_code:
+            code = f"{exit_code:08X}"
+            url = "https://fe2cr.update.microsoft.com/v6/ClientWebService/client.asmx"
+            say(later(a0, 0.05), "ProtocolTalker", f"ServiceId = {{{service}}}, Server URL = {url}")
+            say(later(a0, 0.06), "WebServices", "Auto proxy settings for this web service call.")
+            fail = later(a0, 21.4)
+            say(fail, "WebServices", f"WS error: There was an error communicating with the endpoint at '{url}'.")
+            say(later(fail, 0.001), "WebServices", "WS error: The proxy could not be reached.")
+            say(later(fail, 0.002), "WebServices", f"*FAILED* [{code}] Web service call")
+            say(later(fail, 0.003), "ProtocolTalker", f"*FAILED* [{code}] GetCookie_WithRecovery failed")
+            say(later(fail, 0.004), "ProtocolTalker", f"*FAILED* [{code}] Method failed [CAgentProtocolTalker::SyncUpdates_WithRecovery:1452]")
+            say(later(fail, 0.005), "Agent", f"*FAILED* [{code}] Synchronize")
+            end = later(fail, 0.006)
+        else:
+            for i, (uid, rev) in enumerate(found):
+                say(later(a0, 0.14 + i * 0.0001), "Agent", f"Added update {uid.upper()}.{rev} to search result")
+            say(end, "Agent", f"Found {len(found)} updates and {4 + len(found)} categories in search; evaluated appl. rules of "
+                f"{120 + 9 * len(found)} out of 1150 deployed entities")
+        end = later(end, 0.0015)
+        say(end, "Agent", f"* END * Finding updates CallerId = {caller}, Id = {sid}, Exit code = 0x{exit_code:08X} (cV = {cv}.0.0.1)")
+        r = later(end, 0.009)
+        say(r, "ComApi", f"*RESUMED*   Search ClientId = {caller}, ServiceId = {service} (cV = {cv}.0.0)", com_pid, 2204)
+        for uid, rev in found if not exit_code else []:
+            say(later(r, 0.021), "ComApi", f"UpdateId={uid.upper()}.{rev}, DeploymentID={number(self.sc.name, 'deployment', uid, lo=200000, hi=5300000)}, "
+                "ClientMetadata: audience=(null), admin=(null), update=(null)", com_pid, 2204)
+        say(later(r, 0.022), "ComApi", f"* END *   Search ClientId = {caller}, Updates found = {len(found)}, ServiceId = {service} "
+            f"(cV = {cv}.0.0)", com_pid, 2204)
+        if exit_code:
+            say(later(r, 0.0225), "ComApi", f"*FAILED* [{exit_code:08X}] Federated Search", com_pid, 2204)
+        last = later(r, 0.023)
+        say(last, "ComApi", f"* END *   All federated searches have completed. Jobs = 1, Succeeded = {0 if exit_code else 1}, "
+            f"ClientId = {caller} (cV = {cv}.1)", com_pid, 9340)
+        return last
 
     # ---- client: update states --------------------------------------------------------------
 
@@ -1125,11 +1337,23 @@ class Build:
         self.recorded.append((at, topic, topic_type, state, param))
 
     def update_states(self, at: datetime) -> datetime:
+        sc = self.sc
         at = later(at, 0.212)
         for u in self.reported():
             uid = self.update_ids[u.kb]
             word = u.state.capitalize()
             self.store(at, f"Processing update status from update ({uid}) with ProductID = {PRODUCT_ID}", "updatesstore.cpp:1240")
+            if sc.rescan:
+                # seed: a rescan modifies the existing instance and raises no state message when nothing changed
+                self.store(later(at, 0.004), f"Update status from update ({uid}) already exists, will modify existing instance.",
+                           "updatesstore.cpp:1262")
+                if u.kb in sc.changed:
+                    self.record_state(later(at, 0.011), uid, 500, 3 if u.state == "installed" else 2, str(u.revision))
+                    self.store(later(at, 0.027), f"Successfully raised state message for update ({uid}) with state ({word}).",
+                               "updatesstore.cpp:1310")
+                self.store(later(at, 0.035), "Successfully done with SetStatus() operation", "updatesstore.cpp:1362")
+                at = later(at, 0.061)
+                continue
             self.store(later(at, 0.004), f"Update status from update ({uid}) hasn't been reported before, creating new instance.", "updatesstore.cpp:1279")
             self.record_state(later(at, 0.011), uid, 500, 3 if u.state == "installed" else 2, str(u.revision))
             self.store(later(at, 0.027), f"Successfully raised state message for update ({uid}) with state ({word}).", "updatesstore.cpp:1310")
@@ -1201,6 +1425,22 @@ class Build:
         s = self.statesys
         worker = thread_id(sc.name, "statesys-worker", at.isoformat())
         t0 = later(arrive, 0.35)
+        if sc.cb:
+            # current branch, default logging (site-CHQ-lab statesys.log): StateSys moves the file into process\ with a
+            # priority prefix and names it and its sender; "chunks", not the seed's "chucks"; no pause line
+            sender = re.search(r"<ClientID>(.*?)</ClientID>", body)
+            p = later(t0, 10.016)
+            s(p, "Found new state messages to process, starting processing thread")
+            s(later(p, 0.002), f'Thread "State Message Processing Thread #0" id:{worker} started', thread=worker)
+            s(later(p, 0.004), "total chunks loaded (1)", thread=worker)
+            s(later(p, 0.419), f"CMessageProcessor - Processed {records} records with 0 invalid records from sender: "
+              f"{sender[1] if sender else ''}, file: N_{smx}.", thread=worker)
+            s(later(p, 0.420), "total chunks loaded (0)", thread=worker)
+            s(later(p, 0.421), f'Thread "State Message Processing Thread #0" id:{worker} terminated normally', thread=worker)
+            s(later(p, 0.422), "CThreadMgr::ThreadTerminating - All threads have stopped running", thread=worker)
+            if ours:
+                self.mark("state_processing", later(p, 0.421))
+            return later(p, 0.421)
         if verbose:
             s(t0, "Inbox notification triggered, pause for 10 seconds......")
         p = later(t0, 10.016)
@@ -1323,7 +1563,7 @@ class Build:
             done = self.policy_exchange(at, 0)
             self.evaluator(later(done, 1.9), f"Updating settings in \\\\{sc.client}\\root\\ccm\\policy\\machine\\actualconfig", "policyutil.cpp:8021")
             self.evaluator(later(done, 1.9), "Settings update not required. No changes detected.", "policyutil.cpp:8033")
-        for at in ticks("state-noise", 14 * 60, 120):
+        for at in ticks("state-noise", 14 * 60, 120) if not sc.cb else []:  # ConfigMgr 2012 wording
             topic = "Windows/All_x86_Windows_7_Client/1" if sc.x86 else "Windows/All_x64_Windows_7_Client/1"
             self.state(at, f"State message with TopicType 401 and TopicId {topic} has been updated", "statemsg.cpp:695",
                        thread=self.tid("state-noise"))
@@ -1336,6 +1576,13 @@ class Build:
                         pid=1204, tid=7780)
                 self.wu(later(at, 0.001), "IdleTimer", "WU operation (SR.UpdateOrchestrator ID 11) stopped; does use network; is not at "
                         "background priority", pid=1204, tid=7780)
+                # other components fail benignly all day long (client-PALAC: a background download behind a proxy)
+                self.wu(later(at, 2.4), "WebServices", "*FAILED* [80240438] Web service call", pid=1204, tid=7780)
+                self.wu(later(at, 2.401), "DownloadManager", "*FAILED* [80240438] GetExtendedUpdateInfo2", pid=1204, tid=7780)
+                self.wu(later(at, 2.402), "DownloadManager", "*FAILED* [80240438] FetchAndStoreDynamicData failed", pid=1204, tid=7780)
+                self.wu(later(at, 2.55), "DownloadManager", f"*FAILED* [80240438] Background download of UpdateId = "
+                        f"{make_guid(sc.name, 'background-download', at.isoformat())}.1, failed due to proxy or proxy authentication error",
+                        pid=1204, tid=7780)
         self.scan(later(w1, -61.3), "CScanAgent::CleanDeletedUpdateSources- entered. This will clean any update sources for which policy "
                   "no longer exists.", "cscanagent.cpp:1391", thread=self.tid("ScanAgent-cleanup"))
 
@@ -1421,13 +1668,25 @@ class Build:
         code = codes.get(sc.failure or "")
         forwarded = "state_upload" in self.reached
         updates = [
-            {"update_id": self.update_ids[u.kb], "revision": u.revision, "kb": u.kb, "state": u.state}
+            {"update_id": self.update_ids[u.kb], "revision": u.revision, "kb": u.kb, "state": u.state, "title": u.title,
+             "state_message": self.state_message_raised(u)}
             for u in self.reported()
         ] if "results" in self.reached else []
+        wu_text = self.wulog.text()
+        callers = sorted(set(re.findall(r"Finding updates \[?CallerId = ([^\]\n]*?)(?:  Id = \d+|\])", wu_text)) - {"CcmExec"})
         return {
             "scenario": sc.name,
             "description": sc.description,
+            "generation": sc.generation,
             "client_host": sc.client if forwarded else None,
+            "scan_flows": 1,
+            "evaluations": self.evaluations,
+            "wu_log": {
+                "format": sc.wu_format,
+                "failed_lines": wu_text.count("*FAILED*"),
+                "warning_lines": wu_text.count("WARNING:"),
+                "other_callers": callers,
+            },
             "scan": {
                 "status": "failed" if failed else "stalled" if stalled else "ok",
                 "failed_step": failed,
@@ -1449,6 +1708,7 @@ class Build:
                 },
                 "policy_id": self.policy_id if sc.policy_flow else None,
                 "smx": self.smx if forwarded else None,
+                "statesys_file": (f"N_{self.smx}" if sc.cb else self.smx) if "state_processing" in self.reached else None,
                 "state_serials": [self.serial, self.serial + len(self.recorded) - 1] if forwarded else None,
             },
         }
@@ -1479,12 +1739,34 @@ def _utc(text: str) -> datetime:
 BASE = Scenario(name="", description="", start=_utc("2014-01-20 17:18:03.412"))
 
 
+R2 = "ConfigMgr 2012 R2 (seed wording, Windows 7): "
+CB = "Current branch (Windows 10): "
+WIN10_RESCAN = tuple(replace(u, state="installed") if u.kb == "KB890830" else u for u in WIN10_X64)
+
+
+def _current_branch(sc: Scenario) -> Scenario:
+    """A Windows 10 client of a current-branch site."""
+    return replace(
+        sc,
+        generation="current branch",
+        updates=WIN10_X64,
+        client="PS1WIN10X64",
+        client_ip="192.168.2.71",
+        client_version="5.00.9122.1000",
+        modern_wuahandler=True,
+        wu_format="etw",
+        wu_agent="Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.0",
+        iis_version="10.0",
+        statesys_verbose=False,
+    )
+
+
 def healthy_first_scan() -> Scenario:
     return replace(
         BASE,
         name="healthy-first-scan",
-        description="New client: WSUS sync, STN, policy provider and client policy, full scan of a completely new update source, "
-        "states forwarded, relayed via a remote MP and MPFDM, processed by StateSys, SUM summarization.",
+        description=R2 + "new client: WSUS sync, STN, policy provider and client policy, full scan of a completely new update "
+        "source, states forwarded, relayed via a remote MP and MPFDM, processed by StateSys, SUM summarization.",
         policy_flow=True,
         sync="ok",
         tail=4 * 60,
@@ -1493,24 +1775,22 @@ def healthy_first_scan() -> Scenario:
 
 def healthy_rescan() -> Scenario:
     return replace(
-        BASE,
+        _current_branch(BASE),
         name="healthy-rescan",
-        description="Existing current-branch client rescans after a sync raised the content version to 39; MP co-located on the "
-        "site server; WUAHandler skips Group Policy registration and keeps superseded updates.",
-        start=_utc("2018-01-16 15:42:10.118"),
-        updates=WIN81_X64,
-        client="PS1WIN81X64",
+        description=CB + "an existing client rescans after a sync raised the content version to 39; MP co-located on the site "
+        "server; WUAHandler skips Group Policy registration; UpdatesStore finds every update already reported and raises a "
+        "state message only for KB890830, which is now installed; offline re-evaluation by UpdateID after the scan.",
+        start=_utc("2020-02-11 15:42:10.118"),
+        updates=WIN10_RESCAN,
+        client="PS1WIN10-RS",
         client_ip="192.168.2.64",
-        client_version="5.00.8577.1000",
         content_version=39,
         new_source=False,
-        modern_wuahandler=True,
+        rescan=True,
+        changed=("KB890830",),
         mp_colocated=True,
         policy_flow=True,
         sync="ok",
-        wu_build="7.9.9600.18838",
-        wu_agent="Windows-Update-Agent/7.9.9600.18838+Client-Protocol/1.81",
-        statesys_verbose=False,
         forward_after=6 * 60 + 12.8,
         tail=3 * 60,
     )
@@ -1520,7 +1800,7 @@ def gpo_override() -> Scenario:
     return replace(
         BASE,
         name="gpo-override",
-        description="A domain GPO overrides the local WSUS policy (wsus-old.contoso.com); WUAHandler fails to add the update "
+        description=R2 + "a domain GPO overrides the local WSUS policy (wsus-old.contoso.com); WUAHandler fails to add the update "
         "source with 0x87d00692 and ScanAgent stops at AddUpdateSource.",
         start=_utc("2014-01-20 18:07:41.220"),
         gp_wait=21.8,
@@ -1532,8 +1812,8 @@ def wsus_401() -> Scenario:
     return replace(
         BASE,
         name="wsus-401",
-        description="The WSUS web service answers 401 to SyncUpdates; the WUA search fails with 0x80244017 and WUAHandler reports "
-        "the scan failed.",
+        description=R2 + "the WSUS web service answers 401 to SyncUpdates; the WUA search fails with 0x80244017 and WUAHandler "
+        "reports the scan failed.",
         start=_utc("2014-01-20 19:12:05.645"),
         new_source=False,
         failure="http401",
@@ -1544,8 +1824,8 @@ def wsus_503() -> Scenario:
     return replace(
         BASE,
         name="wsus-503",
-        description="WsusPool is overloaded: IIS returns 503 on /ClientWebService/client.asmx to this and other clients; the WUA "
-        "search fails with 0x80244022.",
+        description=R2 + "WsusPool is overloaded: IIS returns 503 on /ClientWebService/client.asmx to this and other clients; "
+        "the WUA search fails with 0x80244022.",
         start=_utc("2014-01-20 20:31:17.902"),
         new_source=False,
         failure="http503",
@@ -1556,8 +1836,8 @@ def empty_location_reply() -> Scenario:
     return replace(
         BASE,
         name="empty-location-reply",
-        description="Policy asks for content version 39 but the site's SUP is still at 38 (its last sync failed with a timeout): "
-        "the MP returns a WSUS location reply without LocationRecords.",
+        description=R2 + "policy asks for content version 39 but the site's SUP is still at 38 (its last sync failed with a "
+        "timeout): the MP returns a WSUS location reply without LocationRecords.",
         start=_utc("2014-01-20 17:46:22.331"),
         content_version=39,
         site_version=38,
@@ -1572,8 +1852,8 @@ def location_reply_missing() -> Scenario:
     return replace(
         BASE,
         name="location-reply-missing",
-        description="The WSUS location request reaches the MP, which calls MP_GetWSUSServerLocations and never replies; the "
-        "client waits with no reply for 30 minutes.",
+        description=R2 + "the WSUS location request reaches the MP, which calls MP_GetWSUSServerLocations and never replies; "
+        "the client waits with no reply for 30 minutes.",
         start=_utc("2014-01-20 16:05:12.770"),
         new_source=False,
         failure="reply_missing",
@@ -1585,8 +1865,8 @@ def memory_32bit() -> Scenario:
     return replace(
         BASE,
         name="memory-32bit",
-        description="32-bit Windows 7 client runs out of memory in the WUA search (GetUpdateMetadata2 hr=8007000E); WUAHandler "
-        "reports the scan failed with 0x8007000e.",
+        description=R2 + "32-bit Windows 7 client runs out of memory in the WUA search (GetUpdateMetadata2 hr=8007000E); "
+        "WUAHandler reports the scan failed with 0x8007000e.",
         start=_utc("2014-01-20 18:44:09.051"),
         updates=WIN7_X86,
         client="PS1WIN7X86",
@@ -1603,8 +1883,8 @@ def client_cert() -> Scenario:
     return replace(
         BASE,
         name="client-cert",
-        description="The HTTPS software update point requires a client certificate the client cannot present: WinHTTP fails with "
-        "0x80072F0C and the scan fails.",
+        description=R2 + "the HTTPS software update point requires a client certificate the client cannot present: WinHTTP "
+        "fails with 0x80072F0C and the scan fails.",
         start=_utc("2014-01-20 21:02:33.487"),
         wsus_url="https://PS1SITE.CONTOSO.COM:8531",
         new_source=False,
@@ -1616,8 +1896,8 @@ def state_not_forwarded() -> Scenario:
     return replace(
         BASE,
         name="state-not-forwarded",
-        description="Scan succeeds and every update state is recorded in StateMessage.log, but no state message is forwarded to "
-        "the MP in the following 45 minutes.",
+        description=R2 + "scan succeeds and every update state is recorded in StateMessage.log, but no state message is "
+        "forwarded to the MP in the following 45 minutes.",
         start=_utc("2014-01-20 15:20:48.206"),
         new_source=False,
         failure="not_forwarded",
@@ -1627,11 +1907,13 @@ def state_not_forwarded() -> Scenario:
 
 def scanagent_rotation() -> Scenario:
     return replace(
-        BASE,
+        _current_branch(BASE),
         name="scanagent-rotation",
-        description="Healthy scan where ScanAgent.log rolled over to ScanAgent.lo_ right after the location request; the rest of "
-        "the scan is in the new ScanAgent.log.",
-        start=_utc("2014-01-20 17:33:29.914"),
+        description=CB + "healthy scan where ScanAgent.log rolled over to ScanAgent.lo_ right after the location request; the "
+        "rest of the scan is in the new ScanAgent.log; offline re-evaluation by UpdateID after the scan.",
+        start=_utc("2020-01-14 17:33:29.914"),
+        client="PS1WIN10-ROT",
+        client_ip="192.168.2.73",
         new_source=False,
         forward_after=9 * 60 + 3.6,
         tail=3 * 60,
@@ -1641,10 +1923,13 @@ def scanagent_rotation() -> Scenario:
 
 def utf16_logs() -> Scenario:
     return replace(
-        BASE,
+        _current_branch(BASE),
         name="utf16-logs",
-        description="Healthy scan whose client CMTrace logs are written as UTF-16LE with a BOM (CRLF line endings).",
-        start=_utc("2014-01-20 19:55:06.338"),
+        description=CB + "healthy scan whose client CMTrace logs are written as UTF-16LE with a BOM (CRLF line endings); "
+        "offline re-evaluation by UpdateID after the scan.",
+        start=_utc("2020-01-14 19:55:06.338"),
+        client="PS1WIN10-U16",
+        client_ip="192.168.2.74",
         new_source=False,
         encoding="utf-16",
         forward_after=11 * 60 + 27.0,
@@ -1654,22 +1939,32 @@ def utf16_logs() -> Scenario:
 
 def win10_wulog() -> Scenario:
     return replace(
-        BASE,
+        _current_branch(BASE),
         name="win10-wulog",
-        description="Healthy scan on Windows 10 1909 whose WindowsUpdate.log is the Get-WindowsUpdateLog format (local time, no "
-        "zone, decimal PID/TID).",
+        description=CB + "healthy scan on Windows 10 1909 whose WindowsUpdate.log is the Get-WindowsUpdateLog format (local "
+        "time, no zone, decimal PID/TID); Store and Defender searches around it (Defender's fails on the proxy), offline "
+        "re-evaluation by UpdateID after it.",
         start=_utc("2020-01-14 19:05:20.507"),
-        updates=WIN10_X64,
-        client="PS1WIN10X64",
-        client_ip="192.168.2.71",
-        client_version="5.00.8913.1000",
         new_source=False,
-        modern_wuahandler=True,
-        wu_format="etw",
-        wu_agent="Windows-Update-Agent/10.0.10011.16384+Client-Protocol/2.0",
-        iis_version="10.0",
         forward_after=13 * 60 + 50.2,
         tail=3 * 60,
+    )
+
+
+def deployment_evaluation() -> Scenario:
+    return replace(
+        _current_branch(BASE),
+        name="deployment-evaluation",
+        description=CB + "healthy scan, its offline re-evaluation by UpdateID, then a deployment evaluation (UpdatesDeployment "
+        "evaluates the assignment, UpdatesHandler's detection job, a WUAHandler category search offline, no location "
+        "request and no AddUpdateSource) and, later, an evaluation answered from the cached scan results (no search).",
+        start=_utc("2020-01-14 14:12:44.276"),
+        client="PS1WIN10-DEP",
+        client_ip="192.168.2.75",
+        new_source=False,
+        forward_after=7 * 60 + 31.9,
+        evaluations=("deployment", "cache"),
+        tail=5 * 60,
     )
 
 
@@ -1677,8 +1972,8 @@ def timezones() -> Scenario:
     return replace(
         BASE,
         name="timezones",
-        description="Healthy first scan with the client in Central Europe (bias -60), the MP in US Eastern (+300) and the site "
-        "server in US Pacific (+480); the UTC timeline is coherent.",
+        description=R2 + "healthy first scan with the client in Central Europe (bias -60), the MP in US Eastern (+300) and "
+        "the site server in US Pacific (+480); the UTC timeline is coherent.",
         start=_utc("2014-01-20 17:24:40.765"),
         client="BERWIN7X64",
         client_ip="10.20.1.44",
@@ -1707,6 +2002,7 @@ _FACTORIES: dict[str, Callable[[], Scenario]] = {
     "scanagent-rotation": scanagent_rotation,
     "utf16-logs": utf16_logs,
     "win10-wulog": win10_wulog,
+    "deployment-evaluation": deployment_evaluation,
     "timezones": timezones,
 }
 

@@ -1,4 +1,6 @@
-"""Every fixture scenario reproduces its expected result: statuses, failing step, error code, hint, IDs, updates."""
+"""Every fixture scenario reproduces its expected result: statuses, failing step, error code, hint, IDs, updates,
+re-evaluations without the SUP, and one scan flow per online scan (other callers and benign ``*FAILED*`` lines never
+make a flow or a failure)."""
 
 from __future__ import annotations
 
@@ -67,9 +69,32 @@ def test_scenario_updates(name: str) -> None:
         row = rows.get(want["update_id"])
         assert row is not None, (want, sorted(rows))
         assert row.state == want["state"] and row.kb == want["kb"] and row.revision == want["revision"]
-        assert row.recorded
-        if expected["scan"]["status"] == "ok":
-            assert row.forwarded and row.processed is not False
+        if want["state_message"]:
+            assert row.recorded
+            if expected["scan"]["status"] == "ok":
+                assert row.forwarded and row.processed is not False
+        else:
+            # a rescan raises no state message for an unchanged update (seed): nothing to record, nothing missing
+            assert not row.recorded, want
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_scenario_scan_flows(name: str) -> None:
+    """One scan flow per online scan against the SUP: offline searches, Store and Defender searches are not scans."""
+    expected, flows, _ = analyse(name)
+    host = the_scan(expected, flows).host
+    scans = [f for f in flows if f.kind == "scan" and f.host == host]
+    assert len(scans) == expected["scan_flows"], [(f.id, f.status) for f in scans]
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_scenario_evaluations(name: str) -> None:
+    """Re-evaluations without the SUP, in time order: mode (offline, deployment, cache), status and number of searches."""
+    expected, flows, _ = analyse(name)
+    host = the_scan(expected, flows).host
+    evaluations = sorted((f for f in flows if f.kind == "evaluation" and f.host == host), key=lambda f: f.started.timestamp() if f.started else float("inf"))
+    got = [{"mode": f.ids.get("mode"), "status": f.status, "searches": int(f.ids.get("searches") or 0)} for f in evaluations]
+    assert got == expected["evaluations"]
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
@@ -111,5 +136,5 @@ def test_json_ids_carry_messages() -> None:
 
 
 def test_fixture_dirs_exist() -> None:
-    assert len(SCENARIOS) == 14
+    assert len(SCENARIOS) == 15
     assert Path(FIXTURES / "healthy-first-scan" / "client").is_dir()

@@ -87,6 +87,9 @@ def test_layout_and_expected(scenario: str) -> None:
     expected = json.loads((root / "expected.json").read_text(encoding="utf-8"))
     assert expected["scenario"] == scenario
     assert expected["description"] == SCENARIOS[scenario]
+    cb = expected["generation"] == "current branch"
+    assert expected["generation"] in {"2012 R2", "current branch"}
+    assert expected["description"].startswith("ConfigMgr 2012 R2" if not cb else "Current branch")
     scan = expected["scan"]
     assert scan["status"] in {"ok", "failed", "stalled"}
     assert (scan["failed_step"] is not None) == (scan["status"] == "failed")
@@ -105,10 +108,18 @@ def test_layout_and_expected(scenario: str) -> None:
     client = "".join(_decode(p.read_bytes()) for p in (root / "client").iterdir())
     assert scan["update_source"] in client and scan["scan_job"] in client
     for update in scan["updates"]:
-        assert f"({update['update_id']}, {update['revision']})" in client
-        assert f"{{{update['update_id'].upper()}}}.{update['revision']}" in client or (
-            f"{update['update_id'].upper()}.{update['revision']}" in client
-        )
+        if cb:  # current-branch WUAHandler writes no "Update (Missing): ..." lines; UpdatesStore carries KB and title
+            state = update["state"].capitalize()
+            assert f"Queried Update ({update['update_id']}): Status={state}, Title={update['title']}" in client
+            assert f"Added update {update['update_id'].upper()}.{update['revision']} to search result" in client
+        else:
+            assert f"({update['update_id']}, {update['revision']})" in client
+            assert f"{{{update['update_id'].upper()}}}.{update['revision']}" in client
+        assert update["kb"] in update["title"]
+        raised = f"Successfully raised state message for update ({update['update_id']})" in client
+        assert raised == update["state_message"]
+        if not update["state_message"]:
+            assert f"Update status from update ({update['update_id']}) already exists, will modify existing instance." in client
     if expected["client_host"]:
         assert f"<NetBIOSName>{expected['client_host']}</NetBIOSName>" in client
         # the MP relays exactly the report StateMessage.log forwarded
@@ -177,3 +188,29 @@ def test_wu_banner_matches_client_bias(scenario: str) -> None:
     if banner:  # the Windows 10 format writes no zone
         offset = (int(banner[2]) * 60 + int(banner[3])) * (1 if banner[1] == "+" else -1)
         assert offset == -int(biases.pop())
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_wu_log_wording(scenario: str) -> None:
+    """What the expected result says about WindowsUpdate.log is what the file holds: benign ``*FAILED*`` lines from
+    other components (Windows 10) or the legacy ``WARNING:`` a successful search writes, other callers' searches,
+    and as many offline CcmExec searches as the expected re-evaluations count."""
+    root = FIXTURES / scenario
+    expected = json.loads((root / "expected.json").read_text(encoding="utf-8"))
+    wu = _decode((root / "client" / "WindowsUpdate.log").read_bytes())
+    info = expected["wu_log"]
+    assert wu.count("*FAILED*") == info["failed_lines"] and wu.count("WARNING:") == info["warning_lines"]
+    callers = set(re.findall(r"Finding updates \[?CallerId = ([^\]\r\n]*?)(?:  Id = \d+|\])", wu)) - {"CcmExec"}
+    assert sorted(callers) == info["other_callers"]
+    offline = len(re.findall(r"CallerId = CcmExec  Id = \d+ \(cV = [^)]*\)\r\n[^\r\n]*Online = No;", wu))
+    assert offline == sum(e["searches"] for e in expected["evaluations"])
+    assert all(e["mode"] in {"offline", "deployment", "cache"} and e["status"] == "ok" for e in expected["evaluations"])
+    if expected["generation"] == "current branch":
+        assert info["format"] == "etw" and info["failed_lines"] > 0 and "Windows Defender" in callers
+        # at least one benign *FAILED* line falls inside the online CcmExec search, between its START and END
+        start = wu.index("* START * Finding updates CallerId = CcmExec  Id = 2 ")
+        end = wu.index("* END * Finding updates CallerId = CcmExec, Id = 2, Exit code = 0x00000000")
+        assert "*FAILED*" in wu[start:end]
+        assert expected["evaluations"] and expected["evaluations"][0]["mode"] == "offline"
+    elif expected["scan"]["status"] == "ok":
+        assert info["format"] == "legacy" and "WARNING: Cached cookie has expired or new PID is available" in wu
