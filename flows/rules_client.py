@@ -183,12 +183,21 @@ UPDATES_DEPLOYMENT = [
          r"Software updates functionality will not be enabled until the configuration policy has been received", (), "warn"),
     rule("ud_feature_disabled", "client_agent", "feature", r"Software Updates feature is disabled", (), "warn"),
     rule("ud_startup", "client_agent", "feature", r"^Service startup system task"),
-    rule("ud_evaluation", "evaluation", "trigger", r"Evaluation initiated for \((\d+)\) assignments", ("assignments",)),
+    rule("ud_evaluation", "evaluation", "trigger", r"Evaluation initiated for \((\d+)\) assignments", ("assignments",),
+         "done"),
     rule("ud_detection_job", "evaluation", "trigger", r"Detection job \(" + G + r"\) started for assignment \(" + G + r"\)",
          ("detection_job", "assignment")),
     rule("ud_targeted", "evaluation", "results",
          r"Update \(([^)]*)\) Name \((.*)\) ArticleID \((\d+)\) added to the targeted list of deployment \(" + G + r"\)",
          ("ci", "title", "article", "assignment")),
+]
+
+# UpdatesHandler: the detection (scan) job a deployment evaluation asks for, and its completion.
+UPDATES_HANDLER = [
+    rule("uh_scan_initiated", "evaluation", "trigger", r"Successfully initiated scan for job \(" + G + r"\)",
+         ("detection_job",), "done"),
+    rule("uh_scan_complete", "evaluation", "results", r"Scan completion received for job \(" + G + r"\)",
+         ("detection_job",), "done"),
 ]
 
 # PolicyAgentProvider: WMI says the UpdateSource policy instance changed.
@@ -201,6 +210,7 @@ TABLES: dict[str, list[Rule]] = {
     "updatesdeploymentagent": UPDATES_DEPLOYMENT,
     "updatesdeployment": UPDATES_DEPLOYMENT,
     "policyagentprovider": POLICY_AGENT_PROVIDER,
+    "updateshandler": UPDATES_HANDLER,
     "scanagent": SCAN_AGENT,
     "locationservices": LOCATION_SERVICES,
     "ccmmessaging": CCM_MESSAGING,

@@ -111,7 +111,7 @@ async def test_selecting_flows_and_steps_and_following_again() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot, app)
         kinds = [f.kind for f in app.flows]
-        assert kinds == ["scan", "policy", "wsus_sync"]  # newest first
+        assert kinds == ["scan", "policy", "wsus_sync", "client_agent"]  # newest first (the agent flow starts at start-up)
         scan, policy = app.flows[0], app.flows[1]
         assert app.state.selected_flow == scan.id and scan.status == "ok"
         assert app.state.selected_step == "summarization"  # all ok: the last step seen

@@ -44,7 +44,12 @@ def describe_agent(fid: str, host: str, facts: Sequence[Fact], policies: Sequenc
     now_said = [f for f in session if f.name in _SETTINGS]
     if said:
         settings.at, settings.evidence = said[0].utc, [f.entry for f in said[:20]]
-    if now_said:
+    later_scan = next((sc for sc in scans if now_said and sc.started and sc.started > now_said[-1].utc), None)
+    if later_scan is not None:
+        settings.status = "ok"
+        settings.ended = later_scan.started
+        settings.detail = f"not received at start-up, then a scan ran ({later_scan.id}): the policy arrived"
+    elif now_said:
         settings.status = "warning"
         settings.ended = now_said[-1].utc
         settings.detail = ("client configuration policy not received at the last start "

@@ -202,6 +202,9 @@ def updates_of(host: str, scans: Sequence[tuple[str, ScanSegment]], joins: ScanJ
     forwarded_known = loaded.host(host, ("statemessage", "ccmmessaging"))
     processed_known = loaded.any(("statesys",))
     sources = {f.ids["update_source"].lower() for _, s in scans for f in s.facts if "update_source" in f.ids}
+    # WUA's "Added update X.200 to search result" comes before ConfigMgr's rows exist: revisions first.
+    revision_of = {f.ids["update"].lower(): int(f.values["revision"]) for _, s in scans for f in s.facts
+                   if f.name == "wu_added_update" and "update" in f.ids and f.values.get("revision", "").isdigit()}
     for sid, s in scans:
         processing = joins.evidence(sid)[0].get("state_processing", []) if s.mode == "scan" else []
         processed = bool(processing) and all(f.values.get("bad", "0") == "0" for f in processing if f.name == "ss_batch")
@@ -244,6 +247,8 @@ def updates_of(host: str, scans: Sequence[tuple[str, ScanSegment]], joins: ScanJ
             elif name in ("sm_recorded", "sm_updated"):
                 row.recorded = True
         for uid, row in rows.items():
+            if row.revision is None and uid in revision_of:
+                row.revision = revision_of[uid]
             if row.recorded:
                 if forwarded_topics:
                     row.forwarded = bool(row.forwarded) or uid.upper() in forwarded_topics

@@ -425,8 +425,12 @@ class ScanJoiner:
             chosen: list[Fact] | None = None
             how = "time"
             named = [self._smx_batch[n][1] for n in smx if n in self._smx_batch]
+            client = {_client_key(f.values["client_id"]) for f in [*s.facts, *relay] if f.values.get("client_id")}
+            sent = [b for b in in_time if client & _batch_senders(b)] if client else []
             if named:  # the batch that names the scan's SMX file, whenever it ran
                 chosen, how = min(named, key=lambda b: b[0].key), "smx_file"
+            elif sent:  # current branch names each file's sender: the client's GUID
+                chosen, how = sent[0], "sender"
             else:
                 # A batch that names its files is joined by name only: by time it could be any client's.
                 chosen = next((b for b in in_time if not _batch_files(b)), None)
@@ -454,12 +458,27 @@ def _between(runs: Sequence[list[Fact]], lo: datetime, hi: datetime) -> Sequence
 
 def _batch_files(batch: Sequence[Fact]) -> frozenset[str]:
     # Verbose StateSys names the file it starts; current branch names it in each "Processed N records" line.
-    return frozenset(f.values["smx"].upper() for f in batch
+    return frozenset(smx_key(f.values["smx"]) for f in batch
                      if f.name in ("ss_processing_file", "ss_records") and f.values.get("smx"))
 
 
+def _client_key(text: str) -> str:
+    return text.strip().upper().removeprefix("GUID:").strip()
+
+
+def _batch_senders(batch: Sequence[Fact]) -> set[str]:
+    return {_client_key(f.values["sender"]) for f in batch if f.name == "ss_records" and f.values.get("sender")}
+
+
+def smx_key(name: str) -> str:
+    """An SMX file's name as both ends know it: StateSys's inbox adds a priority prefix
+    (``N_3KRW5Z24.SMX`` for the MP's ``3KRW5Z24.SMX``)."""
+    name = name.upper()
+    return name[2:] if len(name) > 2 and name[1] == "_" and name[0].isalpha() else name
+
+
 def _smx_names(facts: Iterable[Fact]) -> set[str]:
-    return {f.values.get("smx", "").upper() for f in facts if f.values.get("smx")}
+    return {smx_key(f.values["smx"]) for f in facts if f.values.get("smx")}
 
 
 def _sum_task(tasks: SortedFacts, after: datetime) -> list[Fact]:

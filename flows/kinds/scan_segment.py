@@ -220,10 +220,17 @@ def segment(facts: Sequence[Fact]) -> list[ScanSegment]:
     scans: list[ScanSegment] = []
     by_job: dict[str, ScanSegment] = {}
     cur: ScanSegment | None = None
+    uploading: ScanSegment | None = None  # the segment whose state messages are being sent
     for f in resolve_messaging(filter_wu(facts)):
         if f.outcome == "note":
             if cur is not None:
                 cur.add(f)
+            continue
+        if f.step == "state_upload" and cur is not None:
+            # The 15-minute state message cycle sends what earlier segments recorded, often after a
+            # re-evaluation began: it belongs to the segment whose states it carries.
+            uploading = _upload_target(scans, f, uploading)
+            uploading.add(f)
             continue
         job = f.ids.get("scan_job")
         if job and job in by_job:
@@ -251,6 +258,26 @@ def segment(facts: Sequence[Fact]) -> list[ScanSegment]:
         if job and job not in by_job:
             by_job[job] = cur
     return _merge_bursts([s for s in scans if s.first is not None])
+
+
+def _upload_target(scans: Sequence[ScanSegment], f: Fact, last: ScanSegment | None) -> ScanSegment:
+    """The segment a state upload record belongs to: the one whose recorded topics it carries,
+    else the one already uploading (within the cycle), else the newest with recorded states."""
+    carried = set(f.values.get("topics", "").split(",")) if f.values.get("topics") else set()
+    if carried:
+        wanted = {t.split(":")[0] for t in carried}
+        for seg in reversed(scans):
+            if wanted & {g.ids["topic"] for g in seg.steps.get("update_states", []) if "topic" in g.ids}:
+                return seg
+    if last is not None and last.last is not None and (f.utc - last.last).total_seconds() <= _UPLOAD_S:
+        return last
+    for seg in reversed(scans):
+        if seg.steps.get("update_states") and not any(g.outcome == "done" for g in seg.steps.get("state_upload", [])):
+            return seg
+    return scans[-1]
+
+
+_UPLOAD_S = 5 * 60
 
 
 def _merge_bursts(segs: list[ScanSegment]) -> list[ScanSegment]:
