@@ -478,7 +478,11 @@ class SumtraceApp(App[int]):
             parts.append((8, Text(f" +{_compact(new)} new ", Style(reverse=True, bold=True))))
         if self.pending_lost:
             parts.append((8, Text(f"{_compact(self.pending_lost)} dropped", style_status("failed"))))
-        parts.append((5, Text(f"{hms(state.now)}Z")))
+        replayed = state.mode != "live"
+        if replayed and state.zone_unknown_seen and not state.zone_known_seen:
+            parts.append((5, Text(f"{hms(state.now)} zone?")))  # the records' local time, zone unknown
+        else:
+            parts.append((5, Text(f"{hms(state.now)}Z")))
         self.main.topbar.set_state(self.main.current.NAME, parts)
 
     # ================================================================== views

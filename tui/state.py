@@ -76,6 +76,10 @@ class AppState:
         self.updates: list[UpdateRow] = []
         self.flows_version = 0
         self.now = now
+        # Whether the records so far carry a known zone: a lone Get-WindowsUpdateLog file has none,
+        # and then the clock (taken from its records in a replay) is a local time, not UTC.
+        self.zone_known_seen = False
+        self.zone_unknown_seen = False
         self._ev_map: dict[tuple[str, int], tuple[str, str]] | None = None
         # selection
         self.selected_flow: str | None = None
@@ -108,6 +112,10 @@ class AppState:
             if u is not None:
                 k = u.timestamp()
                 last[e.file] = k
+                if e.time_source == "assumed-local":
+                    self.zone_unknown_seen = True
+                elif e.time_source != "none":
+                    self.zone_known_seen = True
             else:  # a line without a time stays with the record before it in its file
                 k = last.get(e.file, 0.0)
             seq += 1
