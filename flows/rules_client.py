@@ -17,6 +17,8 @@ SCAN_AGENT = [
        r"Added Policy to final ScanRequest List UpdateSourceID=" + G + r",\s*Policy-ContentVersion=(\d+)",
        ("update_source", "content_version"), "done"),
     rule("process_request", "scan", "location_request", r"Inside CScanAgent::ProcessScanRequest"),
+    # A scan by update IDs (deployment evaluation) asks WUA about known updates; no location request.
+    rule("scan_by_updates", "evaluation", "trigger", r"CScanAgent::ScanByUpdates\s*-\s*entered"),
     rule("jobmgr_scan", "scan", "location_request", r"CScanJobManager::Scan- entered"),
     rule("job_init", "scan", "location_request", r"ScanJob\(" + G + r"\): CScanJob::Initialize- entered", ("scan_job",)),
     rule("job_scan", "scan", "location_request", r"ScanJob\(" + G + r"\): CScanJob::Scan- entered", ("scan_job",)),

@@ -87,7 +87,11 @@ def describe_scan(sid: str, s: ScanSegment, joined: Mapping[str, list[Fact]], ho
         step = Step(spec.key, spec.title, expected=spec.expected)
         if not fill(step, facts, how.get(spec.key) or None):
             feed = _FED_BY.get(spec.key)
-            if feed is not None and not any(s.steps.get(k) for k in feed):
+            if spec.key == "state_upload" and s.steps.get("update_states") and not any(
+                    f.name in _RAISED for f in s.steps["update_states"]):
+                step.status = "unobserved"  # a rescan that changed nothing raises no state message (normal)
+                step.detail = "nothing to send: no state message raised (no update changed state)"
+            elif feed is not None and not any(s.steps.get(k) for k in feed):
                 step.status = "unobserved"  # nothing of this client's to match the other machine's records with
                 step.detail = "no client record to join with" if flow.zone_known else "zone unknown: not joined"
             else:
@@ -98,6 +102,7 @@ def describe_scan(sid: str, s: ScanSegment, joined: Mapping[str, list[Fact]], ho
     return flow
 
 
+_RAISED = frozenset({"us_raised", "sm_adding", "sm_recorded", "sm_updated"})
 # The client steps whose records another machine's step is joined by: without them the MP or
 # site step cannot be matched to this scan, so it is unobserved rather than awaited.
 _FED_BY: dict[str, tuple[str, ...]] = {

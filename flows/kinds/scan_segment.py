@@ -26,7 +26,10 @@ SCAN_IDX = STEP_INDEX["scan"]
 SegmentMode = Literal["scan", "offline", "deployment", "cache"]
 # Where an evaluation's own records sit in the scan's order of steps, for segmentation.
 _EVAL_IDX = {"trigger": SCAN_IDX["scan_request"], "results": SCAN_IDX["results"]}
-EVAL_BURST_S = 10 * 60  # offline searches closer than this are one re-evaluation
+EVAL_BURST_S = 10 * 60
+# Records only a scan that asks the SUP's location writes.
+_ASKED_SUP = frozenset({"requesting_locations", "location_request_id", "locations_requested", "ls_sent",
+                        "on_location_update", "adding_update_source"})  # offline searches closer than this are one re-evaluation
 
 
 def step_index(f: Fact) -> int:
@@ -76,6 +79,11 @@ class ScanSegment:
                                  or (f.step == "update_source" and f.entry.format not in ("wu-legacy", "wu-etw"))):
             self.scan_evidence = True
 
+    def _by_updates(self) -> bool:
+        """A ScanAgent scan by update IDs that never asked for a WSUS location: a deployment evaluation."""
+        return (any(f.name == "scan_by_updates" for f in self.facts)
+                and not any(f.name in _ASKED_SUP for f in self.facts))
+
     @property
     def mode(self) -> SegmentMode:
         """What the client did: a scan against the SUP, or a re-evaluation without it (and how).
@@ -85,7 +93,7 @@ class ScanSegment:
         category, right after a scan or for a deployment) are an offline re-evaluation; a
         deployment evaluation with no search at all evaluates from the cached scan results.
         """
-        if self.scan_evidence:
+        if self.scan_evidence and not self._by_updates():
             return "scan"
         online = [f.values.get("online", "").lower() for f in self.steps.get("wua_search", []) if f.name == "wu_online"]
         if "yes" in online:
