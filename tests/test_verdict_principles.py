@@ -394,6 +394,24 @@ def test_a_rescan_without_state_message_has_its_update_states_ok() -> None:
     assert [r.update_id for r in tracker.updates] == [UPDATE]
 
 
+def test_a_rescan_that_raised_no_state_message_has_nothing_to_upload_and_never_stalls() -> None:
+    """The seed: a rescan that changes no update raises no state message, and that is normal. With
+    StateMessage.log and CcmMessaging.log loaded and the host's logs going on for two hours, the
+    scan's state_upload is unobserved (nothing to send), not awaited, so the scan is ok, not stalled."""
+    lines = [_store("17:30:00.100", f"Processing update status from update ({UPDATE}), bundled=0"),
+             _store("17:30:00.101", f"Update status from update ({UPDATE}) already exists, will modify existing instance."),
+             _store("17:30:00.102", "Successfully done with SetStatus() operation"),
+             _store("19:30:00.000", f"Processing update status from update ({OTHER}), bundled=0")]  # the host goes on
+    tracker = track({"WindowsUpdate.log": [*CCMEXEC_ONLINE, CCMEXEC_ONLINE_END], "UpdatesStore.log": lines,
+                     "StateMessage.log": [ccm("CStateMsgManager::Initialize", "StateMessage", "17:00:00.000")],
+                     "CcmMessaging.log": [ccm("CcmMessaging started", "CcmMessaging", "17:00:00.000")]},
+                    host_bias=-120)
+    scan = kinds(tracker, "scan")[0]
+    upload = scan.step("state_upload")
+    assert upload.status == "unobserved" and "no state message raised" in upload.detail
+    assert scan.status == "ok"
+
+
 def test_kb_and_title_come_from_updatesstore_s_queried_update() -> None:
     title = "2022-06 Cumulative Update for Windows 10 Version 21H2 for x64-based Systems (KB5014699)"
     lines = [_store("17:30:00.100", f"Queried Update ({UPDATE}): Status=Missing, Title={title}")]
