@@ -304,7 +304,7 @@ class FileSink:
         owner = self._written.get(live)
         exists = os.path.exists(live)
         if exists and ((owner is not None and owner != track.path)
-                       or os.path.getsize(live) + len(data) > self.max_size):
+                       or (os.path.getsize(live) + len(data) > self.max_size and self._rolls(live))):
             self.roll(live)
             exists = False
         if exists and os.path.getsize(live) > 0:
@@ -316,6 +316,12 @@ class FileSink:
         with open(live, "ab") as fh:
             fh.write(data)
         self.bytes_written += len(data)
+
+    @staticmethod
+    def _rolls(live: str) -> bool:
+        """ConfigMgr's logs roll over at their size limit; WindowsUpdate.log does not (Windows 10
+        writes it on demand, older Windows keeps appending), so the demo never rolls it."""
+        return not os.path.basename(live).lower().startswith("windowsupdate")
 
     def roll(self, live: str) -> None:
         """``X.log`` becomes ``X.lo_`` (replacing the previous one) and a fresh ``X.log`` starts."""
