@@ -225,7 +225,8 @@ class ScanJoiner:
             affected |= {sid for sid, _ in window}
         else:
             affected |= {sid for sid, seg in window if seg.host in dirty_hosts}
-            if any(not names for _, names, _ in new_batches):
+            # Batches without file names join by time, and current-branch batches by their sender.
+            if any(not names or _batch_senders(b) for _, names, b in new_batches):
                 named = self._per_scan["state_processing"]
                 reach = new_batches[0][0][0] - MARGIN  # a batch at b joins a relay up to 20 min before it
                 affected |= {sid for sid, seg in window if seg.last is not None and seg.last >= reach
