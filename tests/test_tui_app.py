@@ -647,7 +647,7 @@ async def test_follows_a_scan_written_live_into_a_folder(tmp_path: Path) -> None
             clock.now = when
             await asyncio.sleep(0.001)
         await _wait(pilot, lambda: (s := _scan(app)) is not None and s.step("wua_search").status == "running",
-                    "the WUA search to show as running",
+                    "the WUA search to show as running", timeout=15.0,
                     detail=lambda: repr([(s.key, s.status) for s in (_scan(app) or expected).steps]))
         scan = _scan(app)
         assert scan is not None and scan.status == "running"
@@ -660,7 +660,8 @@ async def test_follows_a_scan_written_live_into_a_folder(tmp_path: Path) -> None
             clock.now = when
             await asyncio.sleep(0.001)
         clock.now = ref.newest
-        await _wait(pilot, lambda: (s := _scan(app)) is not None and s.status == "ok", "the scan to finish ok")
+        await _wait(pilot, lambda: (s := _scan(app)) is not None and s.status == "ok", "the scan to finish ok",
+                    timeout=15.0)
         scan = _scan(app)
         assert scan is not None
         assert [(s.key, s.status) for s in scan.steps] == [(s.key, s.status) for s in expected.steps]

@@ -196,6 +196,10 @@ class SumtraceApp(App[int]):
 
     def on_unmount(self) -> None:
         self._unsubscribe()
+        # Whatever ended the app (quit, an exception, a test failing inside run_test), the driver
+        # must stop too: its thread would otherwise keep the process alive.
+        if self._stop is not None and self.driver_running:
+            self.call_driver(self._stop)
 
     def on_resize(self) -> None:
         if not self._mounted:
