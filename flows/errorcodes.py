@@ -429,7 +429,9 @@ _FIND_RE = re.compile(
             # Bracketed bare hex: "*FAILED* [80244019]", "(80070005)". Braces (GUIDs) are not brackets.
             r"[\[(]\s*(?P<bracket>[0-9A-Fa-f]{8})\s*[\])]",
             # Labelled bare hex or unsigned decimal: "hr=8007000E", "error = 2149859352".
-            _CODE_LABEL + r"\s*[=:]?\s*\(?\s*"
+            # The gap is unambiguous (each whitespace run is bounded by a distinct literal), so a
+            # long run of blanks costs one pass, not the cube of its length.
+            _CODE_LABEL + r"\s*(?:[=:]\s*)?(?:\(\s*)?"
             r"(?:(?P<label_hex>[0-9A-Fa-f]{8})(?![0-9A-Za-z_-])|(?P<label_dec>\d{10})(?![0-9A-Za-z_]))",
             # A whole tab-separated field (ReportingEvents.log column 8).
             r"(?:^|(?<=\t))(?P<field>[0-9A-Fa-f]{8})(?=\t|$)",
