@@ -1,6 +1,9 @@
 """Rendering flows for people (text, Markdown) and for scripts (one JSON document).
 
-Plain text only: the CLI decides about colour, and log text is escaped by the caller's renderer.
+Plain text only: the CLI decides about colour. Every field that came from a log or a path (a host,
+an update title, a step's detail, a file name) is escaped here, with the one function for the
+text report (:func:`sumtrace.tui.safe.one_line`): a log cannot move the cursor, retitle the
+terminal, write the clipboard, reorder text with bidi controls or forge a report line.
 Times are shown in UTC and in the host's local time as its own logs wrote it. A flow whose host's
 zone is unknown (``Flow.zone_known`` False: a WindowsUpdate.log with no log of the same machine
 that carries its bias) has only local times: they are shown as ``local … (zone unknown)``, never
@@ -16,6 +19,7 @@ from typing import Any
 from sumtrace.flows.model import Flow, Step, UpdateRow
 from sumtrace.flows.vocab import ALARMING, STATUS_LOOK
 from sumtrace.parsers.entry import iso_local, iso_utc
+from sumtrace.tui.safe import one_line
 
 # The one status table (flows/vocab.py), shared with the TUI.
 GLYPH = {status: look.glyph for status, look in STATUS_LOOK.items()}
@@ -80,17 +84,17 @@ def report_text(flows: list[Flow], updates: list[UpdateRow], files: list[dict[st
     for f in flows:
         hosts.setdefault(f.host, []).append(f)
     for host, hflows in hosts.items():
-        out.append(f"== {host} ==")
+        out.append(f"== {one_line(host)} ==")
         for flow in hflows:
             if flow.zone_known:
                 started = iso_utc(flow.started) or "?"
             else:
                 started = local_unknown(flow.started) or f"? ({ZONE_UNKNOWN})"
-            out.append(paint(flow.status, f"{g.get(flow.status, '?')} {title(flow)}  "
+            out.append(paint(flow.status, f"{g.get(flow.status, '?')} {one_line(title(flow))}  "
                                           f"[{flow.status}]  started {started}"))
             ids = ", ".join(f"{k}={v}" for k, v in flow.ids.items() if v and k != "messages")
             if ids:
-                out.append(f"    ids: {ids}")
+                out.append(f"    ids: {one_line(ids)}")
             for st in flow.steps:
                 if flow.zone_known:
                     when = iso_utc(st.at) or ""
@@ -101,30 +105,32 @@ def report_text(flows: list[Flow], updates: list[UpdateRow], files: list[dict[st
                 dur = fmt_duration(st.duration)
                 line = f"  {g.get(st.status, '?')} {st.key:<22} {st.status:<10} {when}{loc} {dur}".rstrip()
                 if st.detail:
-                    line += f"  {st.detail}"
+                    line += f"  {one_line(st.detail)}"
                 out.append(paint(st.status, line))
                 if st.error:
-                    out.append(paint(st.status, f"      error {st.error.hex} {st.error.name}: {st.error.meaning}"))
+                    out.append(paint(st.status, f"      error {one_line(st.error.hex)} {one_line(st.error.name)}: "
+                                               f"{one_line(st.error.meaning)}"))
                 if st.hint and st.status in ("failed", "stalled", "warning"):
-                    out.append(f"      next: {st.hint}")
+                    out.append(f"      next: {one_line(st.hint)}")
                 if st.notes:
                     first = st.notes[0]
                     out.append(f"      notes: {len(st.notes)} error record(s) of other components in this step's window,"
-                               f" not its verdict (first: {first.component} {first.message[:80]})")
+                               f" not its verdict (first: {one_line(first.component)} {one_line(first.message[:80])})")
         host_updates = [u for u in updates if u.host == host]
         if host_updates:
             out.append("  updates:")
             for u in host_updates:
-                out.append(f"    {u.kb or '-':<10} {u.state:<9} recorded={_yes_no(u.recorded)} "
+                out.append(f"    {one_line(u.kb or '-'):<10} {one_line(u.state):<9} recorded={_yes_no(u.recorded)} "
                            f"forwarded={_yes_no(u.forwarded)} processed={_yes_no(u.processed)}  "
-                           f"{u.title or u.update_id}")
+                           f"{one_line(u.title or u.update_id)}")
         out.append("")
     if not flows:
         out.append("No scan, policy or WSUS sync activity found in these logs.")
         out.append("")
     out.append("files:")
     for fi in files:
-        out.append(f"  {fi['path']}  {fi['format']}  {fi['entries']} entries, {fi['unparsed']} unparsed, {fi['encoding']}")
+        out.append(f"  {one_line(str(fi['path']))}  {one_line(str(fi['format']))}  {fi['entries']} entries, "
+                   f"{fi['unparsed']} unparsed, {one_line(str(fi['encoding']))}")
     return "\n".join(out)
 
 
