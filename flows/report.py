@@ -1,9 +1,10 @@
 """Rendering flows for people (text, Markdown) and for scripts (one JSON document).
 
 Plain text only: the CLI decides about colour. Every field that came from a log or a path (a host,
-an update title, a step's detail, a file name) is escaped here, with the one function for the
-text report (:func:`sumtrace.tui.safe.one_line`): a log cannot move the cursor, retitle the
-terminal, write the clipboard, reorder text with bidi controls or forge a report line.
+an update title, a step's detail, a file name) is escaped here, with the one function for each
+output (:func:`sumtrace.tui.safe.one_line` for text, :func:`sumtrace.tui.safe.markdown` for
+Markdown): a log cannot move the cursor, retitle the terminal, write the clipboard, reorder text
+with bidi controls, forge a report line, or add a heading, a link or raw HTML to a document.
 Times are shown in UTC and in the host's local time as its own logs wrote it. A flow whose host's
 zone is unknown (``Flow.zone_known`` False: a WindowsUpdate.log with no log of the same machine
 that carries its bias) has only local times: they are shown as ``local … (zone unknown)``, never
@@ -19,6 +20,7 @@ from typing import Any
 from sumtrace.flows.model import Flow, Step, UpdateRow
 from sumtrace.flows.vocab import ALARMING, STATUS_LOOK
 from sumtrace.parsers.entry import iso_local, iso_utc
+from sumtrace.tui.safe import markdown as md
 from sumtrace.tui.safe import one_line
 
 # The one status table (flows/vocab.py), shared with the TUI.
@@ -137,7 +139,7 @@ def report_text(flows: list[Flow], updates: list[UpdateRow], files: list[dict[st
 def report_markdown(flows: list[Flow], updates: list[UpdateRow], files: list[dict[str, Any]]) -> str:
     out: list[str] = ["# sumtrace report", ""]
     for flow in flows:
-        out.append(f"## {flow.host}: {title(flow)} — {flow.status}")
+        out.append(f"## {md(flow.host)}: {md(title(flow))} — {flow.status}")
         out.append("")
         if not flow.zone_known:
             out.append(f"Times are the host's local times ({ZONE_UNKNOWN}: no log of this machine gives its bias).")
@@ -145,16 +147,16 @@ def report_markdown(flows: list[Flow], updates: list[UpdateRow], files: list[dic
         out.append(f"| step | status | {'UTC' if flow.zone_known else 'local (zone unknown)'} | duration | detail |")
         out.append("|---|---|---|---|---|")
         for st in flow.steps:
-            detail = st.detail.replace("|", "\\|")
+            detail = md(st.detail)
             if st.error:
-                detail += f" **{st.error.hex} {st.error.name}**"
+                detail += f" **{md(st.error.hex)} {md(st.error.name)}**"
             when = iso_utc(st.at) if flow.zone_known else iso_local(st.at)
-            out.append(f"| {st.key} | {GLYPH.get(st.status, '')} {st.status} | {when or ''} | "
+            out.append(f"| {md(st.key)} | {GLYPH.get(st.status, '')} {st.status} | {when or ''} | "
                        f"{fmt_duration(st.duration)} | {detail} |")
         for st in flow.steps:
             if st.hint and st.status in ("failed", "stalled", "warning"):
                 out.append("")
-                out.append(f"**Next ({st.key}):** {st.hint}")
+                out.append(f"**Next ({md(st.key)}):** {md(st.hint)}")
         out.append("")
     if updates:
         out.append("## Updates")
@@ -162,14 +164,15 @@ def report_markdown(flows: list[Flow], updates: list[UpdateRow], files: list[dic
         out.append("| host | KB | state | recorded | forwarded | processed | title |")
         out.append("|---|---|---|---|---|---|---|")
         for u in updates:
-            out.append(f"| {u.host} | {u.kb} | {u.state} | {_md_bool(u.recorded)} | {_md_bool(u.forwarded)} | "
+            out.append(f"| {md(u.host)} | {md(u.kb)} | {md(u.state)} | {_md_bool(u.recorded)} | {_md_bool(u.forwarded)} | "
                        f"{_md_bool(u.processed)} | "
-                       f"{u.title.replace('|', '/')} |")
+                       f"{md(u.title)} |")
         out.append("")
     out.append("## Files")
     out.append("")
     for fi in files:
-        out.append(f"- `{fi['path']}` {fi['format']}, {fi['entries']} entries, {fi['unparsed']} unparsed, {fi['encoding']}")
+        out.append(f"- {md(str(fi['path']))} {md(str(fi['format']))}, {fi['entries']} entries, "
+                   f"{fi['unparsed']} unparsed, {md(str(fi['encoding']))}")
     return "\n".join(out) + "\n"
 
 

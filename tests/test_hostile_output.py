@@ -8,6 +8,7 @@ in ``report --markdown`` none may add a heading, raw HTML, a link or a table row
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -17,10 +18,10 @@ from pathlib import Path
 
 from sumtrace.flows.errorcodes import ErrorInfo
 from sumtrace.flows.model import Flow, Step, UpdateRow
-from sumtrace.flows.report import report_text
+from sumtrace.flows.report import report_markdown, report_text
 from sumtrace.parsers.stream import parse_bytes
 from sumtrace.tui.cmd_report import collect
-from sumtrace.tui.safe import printable
+from sumtrace.tui.safe import markdown, printable
 from tests.conftest import FIXTURES, ROOT, cm
 
 UTC = timezone.utc
@@ -61,6 +62,20 @@ def _inputs() -> tuple[list[Flow], list[UpdateRow], list[dict[str, object]]]:
     return [flow], [update], files
 
 
+def _markdown_is_inert(md: str, table_rows: int) -> None:
+    assert "<iframe" not in md.lower() and "<img" not in md.lower()
+    assert "](javascript:" not in md and "<javascript:" not in md
+    headings = [line for line in md.split("\n") if line.startswith("#")]
+    assert all(line == "# sumtrace report" or line.startswith("## ") for line in headings), headings
+    assert not [line for line in md.split("\n") if re.match(r"\W*Injected", line)]
+    rows = [line for line in md.split("\n") if line.startswith("|")]
+    assert len(rows) == table_rows, rows  # no row broken in two, none added
+    for row in rows:  # every row keeps its own column count: no unescaped pipe from the log
+        cells = re.split(r"(?<!\\)\|", row)
+        assert len(cells) in (7, 9), row
+    assert not dangerous(md)
+
+
 # ------------------------------------------------------------------------------------ the function
 
 def test_printable_escapes_every_control_and_format_character() -> None:
@@ -70,6 +85,14 @@ def test_printable_escapes_every_control_and_format_character() -> None:
     assert missed == []
     assert printable("a\tb\nc") == "a\tb\nc" and printable("é漢字 ✓") == "é漢字 ✓"
     assert printable("\x1b[2J\u202e\U000e0041") == "\\x1b[2J\\u202e\\U000e0041"
+
+
+def test_markdown_escapes_syntax_html_and_line_breaks() -> None:
+    md = markdown(HOSTILE)
+    assert "\n" not in md and not dangerous(md)
+    assert "<" not in md and ">" not in md and "&lt;iframe" in md
+    assert not re.search(r"(?<!\\)[\[\]()|`*#]", md)
+    assert markdown("- a") == "\\- a" and markdown("12. b") == "12\\. b" and markdown("v1.2-3") == "v1.2-3"
 
 
 # ------------------------------------------------------------------------------------ report text
@@ -85,6 +108,13 @@ def test_report_text_leaves_no_control_character_and_forges_no_line() -> None:
     assert len(lines) == 12, lines
     assert lines[0].startswith("== PC\\x1b]52;c;") and lines[0].endswith(" ==")
     assert "\\u202eevil\\u2066\\u200f" in lines[0] and "\\n# Injected\\n" in lines[0]
+
+
+def test_report_markdown_is_inert() -> None:
+    flows, updates, files = _inputs()
+    md = report_markdown(flows, updates, files)
+    _markdown_is_inert(md, table_rows=2 + 1 + 2 + 1)  # step table: head, rule, row; updates: head, rule, row
+    assert "\\*\\*b\\*\\*" in md and "&lt;img src=x onerror=alert\\(1\\)&gt;" in md
 
 
 # ------------------------------------------------------------------------------------ end to end
@@ -115,11 +145,15 @@ def test_report_from_hostile_logs_and_folder_names(tmp_path: Path) -> None:
     text = report_text(tracker.flows, tracker.updates, files)
     assert "pwned" in text and dangerous(text) == []
     assert not [line for line in text.split("\n") if line.startswith(("== fake", "# Injected"))]
+    md = report_markdown(tracker.flows, tracker.updates, files)
+    assert "pwned" in md
+    steps = sum(len(f.steps) for f in tracker.flows)
+    _markdown_is_inert(md, table_rows=steps + 2 * len(tracker.flows) + len(tracker.updates) + 2)
 
 
 def test_report_command_prints_nothing_a_terminal_acts_on(tmp_path: Path) -> None:
     root = _hostile_logs(tmp_path)
-    for extra in ([],):
+    for extra in ([], ["--markdown"]):
         r = subprocess.run([sys.executable, "-m", "sumtrace", "report", *extra, str(root)], cwd=ROOT,
                            capture_output=True, timeout=120)
         out = r.stdout.decode("utf-8")

@@ -4,7 +4,8 @@ A log line, an update title, a NetBIOS name or a file name can contain ANSI esca
 clipboard write, a title change, a screen clear), carriage returns, bidi overrides that reorder
 what the admin reads, or Rich markup like ``[bold]``. Every renderer in sumtrace passes such text
 through :func:`printable` and builds Rich ``Text`` objects directly (never markup strings), so what
-the log says is what the admin sees, literally.
+the log says is what the admin sees, literally. A Markdown document takes :func:`markdown` on top,
+so log text cannot add a heading, a link, raw HTML or a table row either.
 
 These are the one place where text is escaped: a call site never writes its own table.
 """
@@ -51,3 +52,27 @@ def one_line(text: str) -> str:
     A field with a newline could otherwise forge the report's next line (``== host ==``, a status).
     """
     return printable(text).replace("\t", "\\t").replace("\n", "\\n")
+
+
+# Inline syntax anywhere in a field; ``. - +`` only start a list, so only where the field starts.
+_MD_SPECIAL = re.compile(r"[\\`*_{}\[\]()#!|~<>&]|^[-+]|^\d{1,9}\.")
+_MD_ENTITY = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
+def _md_escape(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    if len(ch) > 1:  # ``12.`` at the start: an ordered list's marker
+        return ch[:-1] + "\\."
+    return _MD_ENTITY.get(ch) or "\\" + ch
+
+
+def markdown(text: str) -> str:
+    """Log text as inert Markdown, for a table cell, a heading or a list item.
+
+    It is made :func:`one_line` first (a newline cannot start a heading or break out of a table
+    row), then ``< > &`` become HTML entities (no raw HTML: ``<iframe>``, ``<img onerror>``,
+    ``<javascript:…>`` autolinks) and every other character Markdown acts on is backslash-escaped
+    (no link, image, emphasis, code span, heading or table cell of the log's making; ``-``, ``+``
+    and a number's ``.`` only at the start, where they would begin a list).
+    """
+    return _MD_SPECIAL.sub(_md_escape, one_line(text))
