@@ -32,14 +32,34 @@ def _micro(frac: str | None) -> int:
     return int(frac[:6].ljust(6, "0"))
 
 
+_MAX_NUMBER_DIGITS = 20  # a thread, process id or status longer than this is not one (and int() of
+# thousands of digits raises, or costs quadratic time)
+
+
+def number_field(text: str, what: str, base: int = 10) -> int:
+    """A numeric field of a record, or ValueError naming the field (the record then becomes an
+    unparsed line with that reason). ``str.isdigit`` accepts ``²``, which ``int`` rejects."""
+    if len(text) > _MAX_NUMBER_DIGITS:
+        raise ValueError(f"{what} has {len(text)} digits")
+    if base == 10 and not text.isdecimal():
+        raise ValueError(f"{what} is not a number: {text!r}")
+    return int(text, base)
+
+
 def windows_bias_to_utc(local: datetime, bias: int) -> datetime:
     """CMTrace/SMS-trace bias is the Windows bias: UTC = local + bias minutes."""
-    return (local + _delta(bias)).replace(tzinfo=UTC)
+    try:
+        return (local + _delta(bias)).replace(tzinfo=UTC)
+    except OverflowError:
+        raise ValueError(f"time {local.isoformat()} out of range with bias {bias}") from None
 
 
 def iso_offset_to_utc(local: datetime, offset: int) -> datetime:
     """ISO offsets (WindowsUpdate.log banner) have the opposite sign: UTC = local - offset."""
-    return (local - _delta(offset)).replace(tzinfo=UTC)
+    try:
+        return (local - _delta(offset)).replace(tzinfo=UTC)
+    except OverflowError:
+        raise ValueError(f"time {local.isoformat()} out of range with offset {offset}") from None
 
 
 def parse_bias(text: str | None) -> int | None:
@@ -150,7 +170,10 @@ def cm_entry_from_match(
         bias: int | None = _BIAS_CACHE.get(bias_s)
         if bias is None:
             bias = _bias_cached(bias_s)
-        utc: datetime | None = datetime(y, mo, d, hh, mm, ss, us, UTC) + (_DELTAS.get(bias) or _delta(bias))
+        try:
+            utc: datetime | None = datetime(y, mo, d, hh, mm, ss, us, UTC) + (_DELTAS.get(bias) or _delta(bias))
+        except OverflowError:
+            raise ValueError(f"time {local.isoformat()} out of range with bias {bias}") from None
         source: TimeSource = "bias"
     else:
         utc, bias, source = apply_zone(local, int(bare_bias) if bare_bias else None, host_bias)
@@ -160,7 +183,7 @@ def cm_entry_from_match(
         sev = infer_severity(msg)
     return Entry(
         path, line, offset, "cmtrace", local, utc, bias, source, sev, inferred,
-        comp, int(thr) if thr else None, msg, ctx, src or "", NO_EXTRA,
+        comp, number_field(thr, "thread") if thr else None, msg, ctx, src or "", NO_EXTRA,
     )
 
 
@@ -186,7 +209,7 @@ def cm_entry_loose(
     thr = attrs.get("thread", "")
     return Entry(
         path, line, offset, "cmtrace", local, utc, used_bias, source, sev, inferred,
-        attrs.get("component", ""), int(thr) if thr.isdigit() else None, msg,
+        attrs.get("component", ""), number_field(thr, "thread") if thr.isdigit() else None, msg,
         attrs.get("context", ""), attrs.get("file", ""),
     )
 
@@ -290,7 +313,7 @@ def parse_sms(text: str, path: str, line: int, offset: int, st: LineState) -> En
     if sev is None:
         sev = infer_severity(msg)
     return Entry(path, line, offset, "smstrace", local, utc, used_bias, source, sev, inferred,
-                 comp, int(thr), msg)
+                 comp, number_field(thr, "thread"), msg)
 
 
 def parse_wu_legacy(text: str, path: str, line: int, offset: int, st: LineState) -> Entry | None:
@@ -323,7 +346,7 @@ def parse_wu_legacy(text: str, path: str, line: int, offset: int, st: LineState)
         utc, bias, source = apply_zone(local, None, st.host_bias)
     sev, inferred = _wu_severity(msg)
     return Entry(path, line, offset, "wu-legacy", local, utc, bias, source, sev, inferred,
-                 comp.strip(), int(tid, 16), msg, extra={"pid": int(pid)})
+                 comp.strip(), number_field(tid, "thread", 16), msg, extra={"pid": number_field(pid, "process id")})
 
 
 def parse_wu_etw(text: str, path: str, line: int, offset: int, st: LineState) -> Entry | None:
@@ -339,7 +362,7 @@ def parse_wu_etw(text: str, path: str, line: int, offset: int, st: LineState) ->
     utc, bias, source = apply_zone(local, None, st.host_bias)
     sev, inferred = _wu_severity(msg)
     return Entry(path, line, offset, "wu-etw", local, utc, bias, source, sev, inferred,
-                 comp, int(tid), msg, extra={"pid": int(pid)})
+                 comp, number_field(tid, "thread"), msg, extra={"pid": number_field(pid, "process id")})
 
 
 _WSUS_LEVEL: dict[str, Severity] = {"error": "error", "warning": "warning", "warn": "warning"}
@@ -357,7 +380,7 @@ def parse_wsus(text: str, path: str, line: int, offset: int, st: LineState) -> E
     process, _, thread = proc.partition(".")
     sev = _WSUS_LEVEL.get(level.strip().lower(), "info")
     return Entry(path, line, offset, "wsus", local, local.replace(tzinfo=UTC) if local else None, 0 if local else None,
-                 "utc" if local else "none", sev, False, process, int(thread) if thread.isdigit() else None,
+                 "utc" if local else "none", sev, False, process, number_field(thread, "thread") if thread.isdigit() else None,
                  clean_message(msg), source=method, extra={"level": level})
 
 
@@ -375,7 +398,7 @@ def parse_iis(text: str, path: str, line: int, offset: int, st: LineState) -> En
     status = rec.get("sc-status", "-")
     sev: Severity = "info"
     if status.isdigit():
-        code = int(status)
+        code = number_field(status, "status")
         sev = "error" if code >= 500 else "warning" if code >= 400 else "info"
     msg = " ".join(v for k, v in rec.items() if k not in ("date", "time"))
     return Entry(path, line, offset, "iis", local, local.replace(tzinfo=UTC), 0, "utc", sev, False,

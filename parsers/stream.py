@@ -232,7 +232,10 @@ class RecordParser:
             if name is None or name in tried:
                 continue
             tried.add(name)
-            entry = F.LINE_PARSERS[name](text, self.path, line, offset, self._lines)
+            try:
+                entry = F.LINE_PARSERS[name](text, self.path, line, offset, self._lines)
+            except ValueError as exc:  # the grammar matched but a field is malformed: this line only
+                return self._bad_record(text, line, offset, exc)
             if entry is not None:
                 self._last_format = name
                 return entry
@@ -252,17 +255,29 @@ class RecordParser:
         build = F.cm_entry_from_match
         start_marker = F.CM_START
         ascii_buf = self._nbytes is _utf8_len and buf.isascii()
-        for m in F.CM_RECORD.finditer(buf):
-            start = m.start()
-            if buf.find(start_marker, start + 7, m.end(1)) != -1:
-                msg = m.group(1)
-                inner = start + len(start_marker) + msg.rfind(start_marker)
-                self._junk_or_loose(last, inner)
-                m2 = F.CM_RECORD.match(buf, inner)
-                if m2 is None:  # cannot happen: the tail of a match is a match
-                    last = inner
-                    continue
-                m, start = m2, inner
+        end_marker = F.CM_END
+        match = F.CM_RECORD.match
+        pos = 0
+        # Records are framed with literal searches, and the grammar is only run from the last
+        # record start before an end marker: each character is scanned a bounded number of times,
+        # whatever the input (a file of openers without an end no longer rescans to the end for
+        # every opener). Same records as finditer: a record's message runs to the first end
+        # marker, so every start before that marker shares its fate.
+        while True:
+            first = buf.find(start_marker, pos)
+            if first == -1:
+                break
+            stop = buf.find(end_marker, first + len(start_marker))
+            if stop == -1:
+                break  # no later start can have an end either
+            start = buf.rfind(start_marker, first, stop)
+            m = match(buf, start)
+            if m is None:
+                pos = stop + 1
+                continue
+            pos = m.end()
+            if start != first:
+                self._junk_or_loose(last, start)
             elif start > last and (start - last > 2 or buf[last:start] not in ("\r\n", "\n")) \
                     and buf[last:start].strip(_BLANK):
                 self._junk(last, start)
@@ -274,7 +289,10 @@ class RecordParser:
                 line, offset = self._cur_line, self._cur_byte
             else:
                 line, offset = self._where(start)
-            emit(build(m, path, line, offset, host_bias))
+            try:
+                emit(build(m, path, line, offset, host_bias))
+            except ValueError as exc:  # one malformed field costs this record only
+                emit(self._bad_record(buf[start:m.end()], line, offset, exc))
             last = m.end()
         rest = buf[last:]
         if final:
@@ -309,22 +327,33 @@ class RecordParser:
         self._consume(start)
 
     def _junk_or_loose(self, a: int, b: int) -> None:
-        """Text between records: a record the strict grammar rejected, or unframed lines."""
-        seg = self._buf[a:b]
-        s = seg.find(F.CM_START)
-        e = seg.find(F.CM_END, s + 1) if s != -1 else -1
-        if s != -1 and e != -1:
-            am = F.CM_ATTRS_BLOCK.match(seg, e + len(F.CM_END))
-            if am is not None:
-                if s > 0:
-                    self._junk(a, a + s)
-                line, offset = self._where(a + s)
-                entry = F.cm_entry_loose(seg[s + len(F.CM_START):e], am.group(1), self.path, line, offset,
+        """Text between records: a record the strict grammar rejected, or unframed lines.
+
+        A loop, not a recursion (a file of thousands of such records overflowed the stack), and
+        it works on the buffer in place (no copy of the rest per record).
+        """
+        buf = self._buf
+        while True:
+            s = buf.find(F.CM_START, a, b)
+            e = buf.find(F.CM_END, s + 1, b) if s != -1 else -1
+            if s == -1 or e == -1:
+                break
+            am = F.CM_ATTRS_BLOCK.match(buf, e + len(F.CM_END), b)
+            if am is None:
+                break
+            if s > a:
+                self._junk(a, s)
+            line, offset = self._where(s)
+            try:
+                entry = F.cm_entry_loose(buf[s + len(F.CM_START):e], am.group(1), self.path, line, offset,
                                          self._lines.host_bias)
-                if entry is not None:
-                    self._emit(entry)
-                    self._junk_or_loose(a + am.end(), b)
-                    return
+            except ValueError as exc:
+                entry = self._bad_record(buf[s:am.end()], line, offset, exc)
+            if entry is None:
+                a = s  # as before: this segment, from the record start, is junk
+                break
+            self._emit(entry)
+            a = am.end()
         self._junk(a, b)
 
     def _torn_cut(self, a: int) -> tuple[int, int | None]:
@@ -360,7 +389,10 @@ class RecordParser:
                     start += 1
                 line, offset = self._where(start)
                 fragment = buf[start:pos].replace("\x00", "").strip(_BLANK)
-                entry = F.cm_entry_torn(fragment, m.group(1), self.path, line, offset, self._lines.host_bias)
+                try:
+                    entry = F.cm_entry_torn(fragment, m.group(1), self.path, line, offset, self._lines.host_bias)
+                except ValueError as exc:
+                    entry = self._bad_record(buf[start:m.end()], line, offset, exc)
                 if entry is not None:
                     self._emit(entry)
                 else:  # a trailer without a valid time: text like any other
@@ -383,6 +415,15 @@ class RecordParser:
             pos = end + 1
 
     # ------------------------------------------------------------------ output
+
+    def _bad_record(self, text: str, line: int, offset: int, exc: Exception) -> Entry:
+        """A record whose grammar matched but one field could not be read (a thread number of
+        thousands of digits, a date that overflows with its bias, ``thread="²"``): it becomes an
+        unparsed entry of its own text, with the reason, and parsing carries on."""
+        entry = F.parse_plain(text.replace("\x00", ""), self.path, line, offset)
+        entry.extra = {"unparsed_reason": str(exc) or type(exc).__name__}
+        return entry
+
 
     def _emit(self, entry: Entry) -> None:
         self._out.append(entry)

@@ -13,7 +13,6 @@ import textwrap
 
 import pytest
 
-
 MAX_RATIO = 6.0
 HARD_TIMEOUT = 60
 
@@ -23,24 +22,22 @@ def cost_ratio(setup: str, expr: str, n: int) -> float:
 
     ``setup`` is run once; ``expr`` is evaluated with ``n`` bound to the size.
     """
-    code = textwrap.dedent(
-        """
-        import time
-        {setup}
-        def run(n):
-            best = None
-            for _ in range(3):
-                t0 = time.perf_counter()
-                {expr}
-                dt = time.perf_counter() - t0
-                best = dt if best is None else min(best, dt)
-            return best
-        run({n})  # warm-up (imports, caches)
-        a = run({n})
-        b = run({n4})
-        print(b / max(a, 1e-6))
-        """
-    ).format(setup=textwrap.dedent(setup).replace("\n", "\n        "), expr=expr, n=n, n4=4 * n)
+    code = "\n".join((
+        "import time",
+        textwrap.dedent(setup),
+        "def run(n):",
+        "    best = None",
+        "    for _ in range(3):",
+        "        t0 = time.perf_counter()",
+        f"        {expr}",
+        "        dt = time.perf_counter() - t0",
+        "        best = dt if best is None else min(best, dt)",
+        "    return best",
+        f"run({n})",  # warm-up (imports, caches)
+        f"a = run({n})",
+        f"b = run({4 * n})",
+        "print(b / max(a, 1e-6))",
+    ))
     try:
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=HARD_TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -73,3 +70,120 @@ def test_find_codes_still_reads_labelled_codes() -> None:
     assert find_codes("error =  ( 2149859352") == [2149859352]
     assert find_codes("Result : 80244019 and hr  80070005") == [0x80244019, 0x80070005]
     assert find_codes("hr" + " " * 5000 + "80070005") == [0x80070005]
+
+
+# ---------------------------------------------------------------- item 2: CMTrace framing
+
+_PARSE = "from sumtrace.parsers.stream import RecordParser, parse_bytes"
+_CHUNKED = """
+from sumtrace.parsers.stream import RecordParser
+def chunked(data, k=4096):
+    p = RecordParser("x.log")
+    out = []
+    for i in range(0, len(data), k):
+        out += p.feed(data[i:i + k])
+    return out + p.flush()
+"""
+
+
+def test_cmtrace_openers_without_an_end_are_linear() -> None:
+    # Was quadratic: every opener rescanned to the end of the buffer (140 KB took 80 s).
+    assert_linear(_PARSE, "parse_bytes('x.log', b'<![LOG[' * (n // 7))", 40000)
+
+
+def test_cmtrace_openers_without_an_end_are_linear_when_chunked() -> None:
+    assert_linear(_CHUNKED, "chunked(b'<![LOG[a' * (n // 8) + b']LOG]!>')", 40000)
+
+
+def test_cmtrace_records_without_attributes_are_linear() -> None:
+    assert_linear(_PARSE, "parse_bytes('x.log', b'<![LOG[x]LOG]!>' * (n // 15))", 100000)
+
+
+_LOOSE = (b'<![LOG[m]LOG]!><date="01-01-2024" time="00:00:00.000+000" component="c" context="" type="1" '
+          b'thread="1" file="">\n')
+
+
+def test_many_records_in_an_unusual_attribute_order_do_not_overflow_the_stack() -> None:
+    from sumtrace.parsers.stream import parse_bytes
+
+    entries = parse_bytes("x.log", _LOOSE * 5000)  # the recursion over them overflowed at ~1000
+    assert len(entries) == 5000
+    assert all(e.format == "cmtrace" and e.message == "m" for e in entries)
+
+
+def test_records_in_an_unusual_attribute_order_are_linear() -> None:
+    assert_linear(_PARSE + f"\nREC = {_LOOSE!r}", "parse_bytes('x.log', REC * (n // len(REC)))", 200000)
+
+
+# ---------------------------------------------------------------- item 4: one bad field, one bad record
+
+_GOOD_CM = (b'<![LOG[ok]LOG]!><time="10:00:00.000+000" date="01-02-2024" component="c" context="" type="1" '
+            b'thread="1" file="">\n')
+_IIS_FIELDS = ("#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
+               "cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n")
+_BAD_FIELDS: dict[str, tuple[str, bytes, str]] = {
+    "cmtrace thread of 4300 digits": (
+        "x.log",
+        b'<![LOG[bad]LOG]!><time="10:00:00.000+000" date="01-02-2024" component="c" context="" type="1" thread="'
+        + b"9" * 4300 + b'" file="">\n' + _GOOD_CM,
+        "thread has 4300 digits"),
+    "cmtrace date overflows with its bias": (
+        "x.log",
+        b'<![LOG[bad]LOG]!><time="23:59:59.000+9999" date="12-31-9999" component="c" context="" type="1" '
+        b'thread="1" file="">\n' + _GOOD_CM,
+        "out of range with bias 9999"),
+    "cmtrace thread superscript two": (
+        "x.log",
+        '<![LOG[bad]LOG]!><time="10:00:00.000+000" date="01-02-2024" component="c" context="" type="1" '
+        'thread="²" file="">\n'.encode() + _GOOD_CM,
+        "thread is not a number"),
+    "cmtrace unusual order, date overflows": (
+        "x.log",
+        b'<![LOG[bad]LOG]!><date="12-31-9999" time="23:59:59.000+9999" component="c" context="" type="1" '
+        b'thread="1" file="">\n' + _GOOD_CM,
+        "out of range with bias 9999"),
+    "smstrace thread of 4300 digits": (
+        "x.log",
+        b"bad $$<c><01-02-2024 10:00:00.000+000><thread=" + b"9" * 4300 + b">\n"
+        b"ok $$<c><01-02-2024 10:00:00.000+000><thread=1>\n",
+        "thread has 4300 digits"),
+    "smstrace date overflows with its bias": (
+        "x.log",
+        b"bad $$<c><12-31-9999 23:59:59.000+9999><thread=1>\nok $$<c><01-02-2024 10:00:00.000+000><thread=1>\n",
+        "out of range with bias 9999"),
+    "windowsupdate date overflows with its offset": (
+        "WindowsUpdate.log",
+        b"9999-12-31\t23:59:59:000-9959\t 1\t1\tAgent\tbad\n2024-01-02\t10:00:00:000\t 1\t1\tAgent\tok\n",
+        "out of range with offset"),
+    "windowsupdate etw pid of 4300 digits": (
+        "WindowsUpdate.log",
+        b"2024/01/02 10:00:00.0000000 " + b"9" * 4300 + b" 1 Agent bad\n2024/01/02 10:00:00.0000000 1 1 Agent ok\n",
+        "process id has 4300 digits"),
+    "wsus thread superscript two": (
+        "SoftwareDistribution.log",
+        "2024-01-02 10:00:00.000 UTC\tInfo\tw3wp.²\tM\tbad\n2024-01-02 10:00:01.000 UTC\tInfo\tw3wp.1\tM\tok\n".encode(),
+        "thread is not a number"),
+    "iis status superscript two": (
+        "u_ex240102.log",
+        (_IIS_FIELDS + "2024-01-02 10:00:00 1.1.1.1 GET /bad - 80 - 2.2.2.2 ua - ²00 0 0 1\n"
+         "2024-01-02 10:00:01 1.1.1.1 GET /ok - 80 - 2.2.2.2 ua - 200 0 0 1\n").encode(),
+        "status is not a number"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_BAD_FIELDS))
+def test_one_malformed_field_costs_that_record_only(case: str) -> None:
+    from sumtrace.parsers.stream import RecordParser
+
+    name, data, reason = _BAD_FIELDS[case]
+    for chunk in (len(data), 7):  # whole, and in small chunks as the tail feeds it
+        p = RecordParser(name)
+        entries = []
+        for i in range(0, len(data), chunk):
+            entries += p.feed(data[i:i + chunk])
+        entries += p.flush()
+        assert len(entries) == 2, entries
+        bad, ok = entries
+        assert bad.format == "plain" and "bad" in bad.message
+        assert reason in bad.extra["unparsed_reason"]
+        assert ok.format != "plain" and "ok" in ok.message
