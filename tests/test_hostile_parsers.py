@@ -187,3 +187,48 @@ def test_one_malformed_field_costs_that_record_only(case: str) -> None:
         assert bad.format == "plain" and "bad" in bad.message
         assert reason in bad.extra["unparsed_reason"]
         assert ok.format != "plain" and "ok" in ok.message
+
+
+# ---------------------------------------------------------------- item 3: SMS-trace line and STATMSG
+
+_SMS_TAIL = "$$<c><01-02-2024 10:00:00.000+000><thread=1>"
+
+
+@pytest.mark.parametrize("run", [" ", "~", "$$<", "~ "])
+def test_unrecognised_line_with_a_long_run_is_linear(run: str) -> None:
+    # Was quadratic in the SMS-trace pattern's lazy prefix (80k spaces: 13 s).
+    assert_linear(_PARSE, f"parse_bytes('x.log', b'a' + {run.encode()!r} * (n // {len(run)}) + b'\\n')", 50000)
+
+
+def test_statmsg_severity_is_linear() -> None:
+    # Was quadratic: the search retried from every "STATMSG: " to the end of the line (180 KB: 43 s).
+    setup = _PARSE + f"\nTAIL = {(' ' + _SMS_TAIL + chr(10)).encode()!r}"
+    assert_linear(setup, "parse_bytes('x.log', b'STATMSG: ' * (n // 9) + TAIL)", 50000)
+
+
+def test_sms_line_matches_the_reference_grammar() -> None:
+    import random
+
+    from sumtrace.parsers import formats as F
+    from sumtrace.parsers import severity as S
+
+    tokens = ["$$<", ">", "<", "~", " ", "\t", "a", "comp", "<01-02-2024 10:00:00.000+000>", "<thread=12>",
+              "<thread=5 (0x1F)>", _SMS_TAIL, "><", "STATMSG: ", "SEV=E", "SEV=W ", "\n", "xSTATMSG: "]
+    rng = random.Random(13)
+    for _ in range(20000):
+        text = "".join(rng.choice(tokens) for _ in range(rng.randint(0, 10)))
+        ref = F.SMS_LINE.match(text)
+        got = F.sms_match(text)
+        assert (ref is None) == (got is None), text
+        if ref is not None and got is not None:
+            assert ref.group(1).rstrip() == got[0] and ref.groups()[1:] == got[1].groups(), text
+        assert F.statmsg_severity(text) == S.statmsg_severity(text), text
+
+
+def test_sms_line_still_parses() -> None:
+    from sumtrace.parsers.stream import parse_bytes
+
+    line = "Sync done ~~  STATMSG: ID=6702 SEV=W LEV=M  ~~  " + _SMS_TAIL + "\n"
+    (e,) = parse_bytes("x.log", line.encode())
+    assert (e.format, e.message, e.component, e.thread, e.severity) == (
+        "smstrace", "Sync done ~~  STATMSG: ID=6702 SEV=W LEV=M", "c", 1, "warning")
