@@ -20,6 +20,9 @@ from sumtrace.parsers import formats as F
 from sumtrace.parsers.entry import Entry
 
 _SURROGATE = re.compile("[\udc80-\udcff]")
+# A line ends at LF, CRLF or a lone CR (classic Mac endings, and writers that emit bare CRs: with
+# LF only, a CR-only SMS-trace or WindowsUpdate.log file was one merged entry).
+_LINE_BREAK = re.compile("\r\n?|\n")
 _BLANK = "\r\n\x00 \t\ufeff"  # what may separate records without being text
 _SNIFF_BYTES = 64
 DEFAULT_MAX_RECORD = 64 * 1024 * 1024
@@ -78,6 +81,8 @@ class RecordParser:
         self._cur_pos = 0  # char position in _buf whose line/byte are known
         self._cur_line = 1
         self._cur_byte = 0
+        self._line_scanned = 0  # chars of the pending line already known to hold no line break
+        self._cur_after_cr = False  # the counted text ended with a CR (a CRLF may straddle the count)
         self._cm_wait_from: int | None = None
         self._held: Entry | None = None
         self._last_format: str | None = None
@@ -149,10 +154,25 @@ class RecordParser:
         """(line, byte offset) of char position ``pos`` in the buffer; positions only move forward."""
         if pos > self._cur_pos:
             span = self._buf[self._cur_pos:pos]
-            self._cur_line += span.count("\n")
+            self._cur_line += self._breaks(self._buf, self._cur_pos, pos)
             self._cur_byte += self._nbytes(span)
             self._cur_pos = pos
         return self._cur_line, self._cur_byte
+
+    def _breaks(self, buf: str, a: int, b: int) -> int:
+        """Line breaks (LF, CRLF, lone CR) in buf[a:b], given what was counted before ``a``.
+
+        Counted in pieces as the buffer advances; a CRLF split between two pieces counts once.
+        """
+        n = buf.count("\n", a, b)
+        cr = buf.count("\r", a, b)
+        if cr:
+            n += cr - buf.count("\r\n", a, b)
+        if self._cur_after_cr and b > a and buf[a] == "\n":
+            n -= 1
+        if b > a:
+            self._cur_after_cr = buf[b - 1] == "\r"
+        return n
 
     def _consume(self, pos: int) -> None:
         self._where(pos)
@@ -176,16 +196,22 @@ class RecordParser:
         pos = 0
         n = len(buf)
         st = self._lines
+        skip, self._line_scanned = self._line_scanned, 0
         while pos < n:
-            nl = buf.find("\n", pos)
-            if nl == -1:
+            brk = _LINE_BREAK.search(buf, pos + skip)
+            skip = 0
+            if brk is None or (brk.end() == n and buf[n - 1] == "\r" and not final):
+                # No break yet, or a CR that may be the first half of a CRLF still to come:
+                # decided by the next chunk (so any chunking gives the same lines). What was
+                # searched is not searched again (a long line fed in small chunks was quadratic).
                 if not final:
+                    self._line_scanned = (n if brk is None else n - 1) - pos
                     break
-                end = n
+                end = n if brk is None else brk.start()
                 nxt = n
             else:
-                end = nl
-                nxt = nl + 1
+                end = brk.start()
+                nxt = brk.end()
             raw = buf[pos:end]
             if F.CM_START in raw or (F.CM_END in raw and F.CM_TRAILER.search(raw)):
                 # CMTrace from here on (a file may start with the trailer of a torn record).
@@ -224,6 +250,7 @@ class RecordParser:
             line, offset = self._where(pos)
             self._emit(F.parse_plain(buf[pos:], self.path, line, offset))
             pos = len(buf)
+            self._line_scanned = 0
         self._consume(pos)
 
     def _parse_line(self, text: str, line: int, offset: int) -> Entry | None:
@@ -283,7 +310,7 @@ class RecordParser:
                 self._junk(last, start)
             # Inline of _where() for the common ASCII case: this loop runs once per record.
             if ascii_buf and start >= self._cur_pos:
-                self._cur_line += buf.count("\n", self._cur_pos, start)
+                self._cur_line += self._breaks(buf, self._cur_pos, start)
                 self._cur_byte += start - self._cur_pos
                 self._cur_pos = start
                 line, offset = self._cur_line, self._cur_byte
@@ -406,13 +433,13 @@ class RecordParser:
         buf = self._buf
         pos = a
         while pos < b:
-            nl = buf.find("\n", pos, b)
-            end = b if nl == -1 else nl
-            text = buf[pos:end].replace("\x00", "").rstrip("\r")
+            brk = _LINE_BREAK.search(buf, pos, b)
+            end, nxt = (b, b) if brk is None else brk.span()
+            text = buf[pos:end].replace("\x00", "")
             if text.strip(_BLANK):
                 line, offset = self._where(pos)
                 self._emit(F.parse_plain(text.lstrip("\ufeff"), self.path, line, offset))
-            pos = end + 1
+            pos = nxt
 
     # ------------------------------------------------------------------ output
 

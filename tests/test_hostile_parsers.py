@@ -10,6 +10,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from typing import Any
 
 import pytest
 
@@ -232,3 +233,57 @@ def test_sms_line_still_parses() -> None:
     (e,) = parse_bytes("x.log", line.encode())
     assert (e.format, e.message, e.component, e.thread, e.severity) == (
         "smstrace", "Sync done ~~  STATMSG: ID=6702 SEV=W LEV=M", "c", 1, "warning")
+
+
+# ---------------------------------------------------------------- item 5: CR-only line endings
+
+
+def _sms(i: int) -> str:
+    return f"record {i} $$<c><01-02-2024 10:00:{i:02d}.000+000><thread=1>"
+
+
+def _wu(i: int) -> str:
+    return f"2024-01-02\t10:00:{i:02d}:000\t 1\t1\tAgent\trecord {i}"
+
+
+_CR_CASES = {
+    "smstrace CR": ("x.log", "\r".join(_sms(i) for i in range(5)) + "\r", "smstrace"),
+    "smstrace mixed": ("x.log", _sms(0) + "\r" + _sms(1) + "\r\n" + _sms(2) + "\n" + _sms(3) + "\r\r" + _sms(4),
+                       "smstrace"),
+    "windowsupdate CR": ("WindowsUpdate.log", "\r".join(_wu(i) for i in range(5)), "wu-legacy"),
+}
+
+
+def _feed(name: str, data: bytes, chunk: int) -> list[dict[str, Any]]:
+    from sumtrace.parsers.stream import RecordParser
+
+    p = RecordParser(name)
+    out = []
+    for i in range(0, len(data), chunk):
+        out += p.feed(data[i:i + chunk])
+    return [e.to_json() for e in out + p.flush()]
+
+
+@pytest.mark.parametrize("case", sorted(_CR_CASES))
+def test_cr_only_line_endings_split_records(case: str) -> None:
+    name, text, fmt = _CR_CASES[case]
+    for encoding in ("utf-8", "utf-16"):
+        data = text.encode(encoding)
+        whole = _feed(name, data, len(data))
+        assert [(e["format"], e["message"]) for e in whole] == [(fmt, f"record {i}") for i in range(5)]
+        lines = [e["line"] for e in whole]
+        assert lines == sorted(set(lines)), lines  # every record on its own line
+        for chunk in range(1, 12):  # any chunking gives identical entries (a CR may end a chunk)
+            assert _feed(name, data, chunk) == whole, chunk
+
+
+def test_cr_only_lines_are_numbered_like_lf_lines() -> None:
+    name, text, _ = _CR_CASES["smstrace CR"]
+    cr = _feed(name, text.encode(), 1 << 20)
+    lf = _feed(name, text.replace("\r", "\n").encode(), 1 << 20)
+    assert [e["line"] for e in cr] == [e["line"] for e in lf] == [1, 2, 3, 4, 5]
+
+
+def test_a_long_line_fed_in_small_chunks_is_linear() -> None:
+    # The search for the end of a pending line restarted from its start on every chunk.
+    assert_linear(_CHUNKED, "chunked(b'a' * n + b'\\n', 1024)", 200000)
