@@ -365,7 +365,10 @@ def http_status_to_code(status: int) -> int | None:
 # --------------------------------------------------------------------------------------
 
 # "hr=", "LE=", "Exit code = ", "Error:" or a name glued to a bracket as in "Error(-2147467259)".
-_LABEL_RE = re.compile(r"[A-Za-z_][\w ]*?\s*(?:[=:]\s*|(?=[\[(]))")
+# The label's own blanks and the blanks before the separator are one run: after the word-and-space
+# run, only a non-space blank (a tab) starts the separate whitespace run, so nothing is ambiguous
+# and a long run of spaces is one pass (the lazy ``[\w ]*?\s*`` was quadratic).
+_LABEL_RE = re.compile(r"[A-Za-z_][\w ]*(?:[^\S ]\s*)?(?:[=:]\s*|(?=[\[(]))")
 _CORE_RE = re.compile(
     r"0[xX](?P<hex>[0-9A-Fa-f]{1,8})(?:\s*\(\s*[-+]?\d+\s*\))?"
     r"|(?P<bare>[0-9A-Fa-f]{8})"

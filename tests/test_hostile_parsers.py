@@ -73,6 +73,21 @@ def test_find_codes_still_reads_labelled_codes() -> None:
     assert find_codes("hr" + " " * 5000 + "80070005") == [0x80070005]
 
 
+def test_normalize_code_linear_in_a_run_of_blanks() -> None:
+    # The label pattern's lazy [\w ]*? before \s* was quadratic (8k spaces: 1.6 s).
+    assert_linear("from sumtrace.flows.errorcodes import normalize_code",
+                  "normalize_code('a' + ' ' * n + 'x'); normalize_code('hr' + ' ' * n + '= 0x80070005')", 50000)
+
+
+def test_normalize_code_still_reads_labels() -> None:
+    from sumtrace.flows.errorcodes import normalize_code
+
+    assert normalize_code("hr=8007000E") == 0x8007000E
+    assert normalize_code("Exit code \t = 0x80070005") == 0x80070005
+    assert normalize_code("Error(-2147467259)") == 0x80004005
+    assert normalize_code("some words  :  [0x80244019]") == 0x80244019
+
+
 # ---------------------------------------------------------------- item 2: CMTrace framing
 
 _PARSE = "from sumtrace.parsers.stream import RecordParser, parse_bytes"
