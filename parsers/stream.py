@@ -389,13 +389,18 @@ class RecordParser:
         attribute block may still be arriving (its line is not complete yet), if any."""
         buf = self._buf
         cut = a
+        nl = -1  # the next line break at or after pos, once looked up (looked up once per line,
+        # not once per end marker: a long line of markers made this quadratic)
         pos = buf.find(F.CM_END, a)
         while pos != -1:
             m = F.CM_TRAILER.match(buf, pos)
             if m is not None:
                 cut = m.end()
-            elif buf.find("\n", pos) == -1:
-                return cut, pos  # the rest of this line may still complete the trailer
+            else:
+                if nl < pos:
+                    nl = buf.find("\n", pos)
+                    if nl == -1:
+                        return cut, pos  # the rest of this line may still complete the trailer
             pos = buf.find(F.CM_END, pos + 1)
         return cut, None
 

@@ -91,6 +91,8 @@ def test_normalize_code_still_reads_labels() -> None:
 # ---------------------------------------------------------------- item 2: CMTrace framing
 
 _PARSE = "from sumtrace.parsers.stream import RecordParser, parse_bytes"
+_GOOD_CM = (b'<![LOG[ok]LOG]!><time="10:00:00.000+000" date="01-02-2024" component="c" context="" type="1" '
+            b'thread="1" file="">\n')
 _CHUNKED = """
 from sumtrace.parsers.stream import RecordParser
 def chunked(data, k=4096):
@@ -115,6 +117,12 @@ def test_cmtrace_records_without_attributes_are_linear() -> None:
     assert_linear(_PARSE, "parse_bytes('x.log', b'<![LOG[x]LOG]!>' * (n // 15))", 100000)
 
 
+def test_a_line_of_end_markers_is_linear() -> None:
+    # Each end marker without a trailer looked for the end of its line again (1.6 MB: 4 s).
+    setup = _PARSE + f"\nREC = {_GOOD_CM!r}"
+    assert_linear(setup, "parse_bytes('x.log', REC + b']LOG]!>' * (n // 7) + b'\\n')", 300000)
+
+
 _LOOSE = (b'<![LOG[m]LOG]!><date="01-01-2024" time="00:00:00.000+000" component="c" context="" type="1" '
           b'thread="1" file="">\n')
 
@@ -133,8 +141,6 @@ def test_records_in_an_unusual_attribute_order_are_linear() -> None:
 
 # ---------------------------------------------------------------- item 4: one bad field, one bad record
 
-_GOOD_CM = (b'<![LOG[ok]LOG]!><time="10:00:00.000+000" date="01-02-2024" component="c" context="" type="1" '
-            b'thread="1" file="">\n')
 _IIS_FIELDS = ("#Fields: date time s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip "
                "cs(User-Agent) cs(Referer) sc-status sc-substatus sc-win32-status time-taken\n")
 _BAD_FIELDS: dict[str, tuple[str, bytes, str]] = {
