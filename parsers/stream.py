@@ -84,6 +84,7 @@ class RecordParser:
         self._line_scanned = 0  # chars of the pending line already known to hold no line break
         self._cur_after_cr = False  # the counted text ended with a CR (a CRLF may straddle the count)
         self._cm_wait_from: int | None = None
+        self._cm_wait_line = False  # waiting for the line of an undecided trailer to end, not for an end marker
         self._held: Entry | None = None
         self._last_format: str | None = None
         self._surrogates = False
@@ -146,7 +147,12 @@ class RecordParser:
         if text:
             if not self._surrogates and self.encoding and self.encoding.startswith("utf-8") and _SURROGATE.search(text):
                 self._surrogates = True
-            self._buf += text
+            # Appended through a local holding the only reference, so CPython grows the string in
+            # place instead of copying the whole pending buffer on every chunk (``self._buf += text``
+            # copied: quadratic in the number of chunks of a record that does not close).
+            buf, self._buf = self._buf, ""
+            buf += text
+            self._buf = buf
 
     # ------------------------------------------------------------------ positions
 
@@ -271,10 +277,18 @@ class RecordParser:
     def _frame_cm(self, final: bool) -> None:
         buf = self._buf
         if not final and self._cm_wait_from is not None:
-            if buf.find(F.CM_END, self._cm_wait_from) == -1 and len(buf) <= self.max_record:
-                self._cm_wait_from = max(0, len(buf) - len(F.CM_END) + 1)
+            wait = self._cm_wait_from
+            if self._cm_wait_line:
+                # An undecided trailer is decided by the end of its line, or a record start after it
+                # (re-framing on every chunk of a long line of end markers was quadratic).
+                idle = buf.find("\n", wait) == -1 and buf.find(F.CM_START, wait) == -1
+            else:
+                idle = buf.find(F.CM_END, wait) == -1
+            if idle and len(buf) <= self.max_record:
+                self._cm_wait_from = max(wait, len(buf) - len(F.CM_START) + 1)
                 return
         self._cm_wait_from = None
+        self._cm_wait_line = False
         last = 0
         host_bias = self._lines.host_bias
         path = self.path
@@ -321,18 +335,19 @@ class RecordParser:
             except ValueError as exc:  # one malformed field costs this record only
                 emit(self._bad_record(buf[start:m.end()], line, offset, exc))
             last = m.end()
-        rest = buf[last:]
         if final:
             self._junk_or_loose(last, len(buf))
             self._consume(len(buf))
             return
-        mark = rest.find(F.CM_START)
+        mark = buf.find(F.CM_START, last)
+        if mark != -1:
+            mark -= last
         if mark == -1:
             # Text after the last record: it may be (the start of) a torn record's surviving text,
             # whose trailer is still to come, so it is held until a trailer or a record start
             # bounds it (or the end of the file). Complete trailers found so far are emitted.
             cut, undecided = self._torn_cut(last)
-            if len(rest) > self.max_record:
+            if len(buf) - last > self.max_record:
                 cut, undecided = len(buf), None
             if cut > last:
                 self._junk(last, cut)
@@ -341,6 +356,7 @@ class RecordParser:
             rebased = self._buf
             self._cm_wait_from = (undecided - cut if undecided is not None
                                   else max(0, len(rebased) - len(F.CM_END) + 1))
+            self._cm_wait_line = undecided is not None
             return
         if mark > 0:
             self._junk(last, last + mark)

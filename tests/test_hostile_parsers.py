@@ -123,6 +123,14 @@ def test_a_line_of_end_markers_is_linear() -> None:
     assert_linear(setup, "parse_bytes('x.log', REC + b']LOG]!>' * (n // 7) + b'\\n')", 300000)
 
 
+def test_an_unclosed_record_fed_in_small_chunks_is_linear() -> None:
+    # The pending buffer was copied on every chunk (self._buf += text), and a pending line of end
+    # markers was re-framed on every chunk.
+    setup = _CHUNKED + f"\nREC = {_GOOD_CM!r}"
+    assert_linear(setup, "chunked(REC + b'<![LOG[' + b'x' * n)", 1000000)
+    assert_linear(setup, "chunked(REC + b']LOG]!>' * (n // 7))", 400000)
+
+
 _LOOSE = (b'<![LOG[m]LOG]!><date="01-01-2024" time="00:00:00.000+000" component="c" context="" type="1" '
           b'thread="1" file="">\n')
 
