@@ -6,7 +6,9 @@ The event schema is in the README ("Events"); entries are printed only when aske
 
 from __future__ import annotations
 
+import asyncio
 import json
+import select
 from collections.abc import Callable
 from typing import TextIO
 
@@ -44,3 +46,30 @@ class JsonlPrinter:
         except BrokenPipeError:  # the reader went away (| head): stop quietly
             self.broken = True
             self.on_broken_pipe()
+
+
+def reader_gone(out: TextIO) -> bool:
+    """True when ``out`` is a pipe whose reader has closed it (``| head`` has had its lines).
+
+    A write would tell too, but a paced replay or a quiet watch may not write for minutes; ``poll``
+    reports POLLERR on a pipe's write end once its read end is closed. Where that cannot be
+    asked (no ``fileno``, no ``poll``: Windows), it says False and the next write tells.
+    """
+    if not hasattr(select, "poll"):
+        return False
+    try:
+        fd = out.fileno()
+        poller = select.poll()
+        poller.register(fd, 0)  # no events asked: POLLERR / POLLHUP are always reported
+        return any(ev & (select.POLLERR | select.POLLNVAL) for _, ev in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+async def watch_reader(printer: JsonlPrinter, interval: float = 0.25) -> None:
+    """Stop ``printer``'s run once the reader of its stream goes away, even between writes."""
+    while not printer.broken:
+        await asyncio.sleep(interval)
+        if reader_gone(printer.out):
+            printer.broken = True
+            printer.on_broken_pipe()

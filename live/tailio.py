@@ -18,14 +18,20 @@ import stat as stat_mod
 import sys
 from typing import BinaryIO
 
+from sumtrace.parsers.files import open_regular
 from sumtrace.parsers.tail import FileIdentity, FileStat
 
 __all__ = ["LocalFiles", "file_stat", "identity_of"]
 
 
 def _open_binary(path: str) -> BinaryIO:
-    """The one place files are opened (tests replace it to simulate permission errors or a slow share)."""
-    return open(path, "rb")
+    """The one place files are opened (tests replace it to simulate permission errors or a slow share).
+
+    Only a regular file is opened: a FIFO or a device put where a log was (or a symlink to one) is
+    refused with an ``OSError`` saying so, checked on the open descriptor, and opening never waits
+    for a FIFO's writer.
+    """
+    return os.fdopen(open_regular(path), "rb")
 
 
 if sys.platform == "win32":  # pragma: no cover - exercised on Windows only

@@ -8,16 +8,19 @@ which folder (= which host) each came from, and reports unreadable paths without
 
 from __future__ import annotations
 
+import lzma
 import os
 import re
+import stat as stat_mod
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sumtrace.parsers.entry import Entry
-from sumtrace.parsers.stream import RecordParser, iter_chunks
+from sumtrace.parsers.stream import RecordParser
 
 CLIENT_LOGS = frozenset({
     "scanagent", "wuahandler", "updatesdeployment", "updateshandler", "updatesstore", "statemessage",
@@ -82,6 +85,118 @@ def base_name_keep_stamp(filename: str) -> str:
     return name
 
 
+# Size limits for zip bundles, checked on the sizes the archive declares (``zipfile`` never
+# inflates a member past its declared size, so they also hold for a lying archive). A collected
+# ConfigMgr log is at most a few hundred MB (IIS logs); a 1 MB zip bomb declares gigabytes.
+MAX_MEMBER_BYTES = 1 << 30  # one member, uncompressed
+MAX_ARCHIVE_BYTES = 4 << 30  # every member read from one archive, uncompressed
+MAX_MEMBER_RATIO = 400  # uncompressed / compressed, above 16 MB: logs compress 10-50 times, zeros 1,030
+_ZIP_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA})
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a FIFO must not wait for a writer
+_BINARY = getattr(os, "O_BINARY", 0)
+
+
+class SourceError(OSError):
+    """A file or zip member that cannot be read; costs that source only (its message is the reason)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.strerror = message
+
+
+def not_regular(st: os.stat_result) -> str | None:
+    """Why a path (stat-ed through symlinks) is no log file to read, or None for a regular file."""
+    mode = st.st_mode
+    if stat_mod.S_ISREG(mode):
+        return None
+    kind = ("a folder" if stat_mod.S_ISDIR(mode) else "a named pipe (FIFO)" if stat_mod.S_ISFIFO(mode)
+            else "a device" if stat_mod.S_ISCHR(mode) or stat_mod.S_ISBLK(mode)
+            else "a socket" if stat_mod.S_ISSOCK(mode) else "not a regular file")
+    return f"not a regular file ({kind}); skipped"
+
+
+def open_regular(path: str) -> int:
+    """A read-only descriptor on ``path``, refused (:class:`SourceError`) unless it is a regular file.
+
+    The check is made on the open descriptor (``fstat``), so a path swapped for a FIFO or a device
+    after discovery is refused too; opening does not block on a FIFO without a writer.
+    """
+    fd = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY)
+    try:
+        why = not_regular(os.fstat(fd))
+    except OSError:
+        os.close(fd)
+        raise
+    if why:
+        os.close(fd)
+        raise SourceError(why)
+    return fd
+
+
+def read_regular(path: str, offset: int, size: int) -> bytes:
+    """``size`` bytes of a regular file from ``offset``; no handle outlives the call."""
+    fd = open_regular(path)
+    try:
+        os.lseek(fd, offset, os.SEEK_SET)
+        parts: list[bytes] = []
+        left = size
+        while left > 0:
+            data = os.read(fd, min(left, 1 << 20))
+            if not data:
+                break
+            parts.append(data)
+            left -= len(data)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
+
+
+class ZipBundle:
+    """One ``.zip`` bundle, opened once and shared by all its members' sources.
+
+    Opening a ``ZipFile`` reads the whole central directory, so opening it once per member made
+    a bundle of n entries cost n² (2,000 tiny entries: 64 s and 2 GB). ``zipfile`` lets several
+    members be read at once from one ``ZipFile`` (the merge of ``parse`` does that).
+    """
+
+    def __init__(self, path: str, zf: zipfile.ZipFile | None = None) -> None:
+        self.path = path
+        self.zf: zipfile.ZipFile | None = zf
+        self.budget = MAX_ARCHIVE_BYTES  # uncompressed bytes still allowed to be read from it
+
+    def open(self) -> zipfile.ZipFile:
+        if self.zf is None:
+            fd = open_regular(self.path)
+            self.zf = zipfile.ZipFile(os.fdopen(fd, "rb"))
+        return self.zf
+
+    def close(self) -> None:
+        if self.zf is not None:
+            self.zf.close()
+            self.zf = None
+
+
+def member_problem(info: zipfile.ZipInfo) -> str | None:
+    """Why a zip member cannot be read, as far as the central directory tells, or None."""
+    if info.flag_bits & 0x1:
+        return "encrypted (password-protected members are not read)"
+    if info.compress_type not in _ZIP_METHODS:
+        return f"compression method {info.compress_type} is not supported"
+    if info.file_size > MAX_MEMBER_BYTES:
+        return (f"{info.file_size:,} bytes uncompressed, over the limit of {MAX_MEMBER_BYTES:,} per zip member")
+    if info.file_size > 16 << 20 and info.file_size > MAX_MEMBER_RATIO * max(info.compress_size, 1):
+        return (f"expands {info.file_size // max(info.compress_size, 1):,} times ({info.compress_size:,} to "
+                f"{info.file_size:,} bytes), over the limit of {MAX_MEMBER_RATIO:,} (a zip bomb?)")
+    return None
+
+
+# What reading a damaged member raises: a bad CRC or header (BadZipFile), a password or a
+# method zipfile lacks (RuntimeError, NotImplementedError), corrupt compressed data (zlib.error
+# and friends, EOFError).
+_MEMBER_ERRORS: tuple[type[BaseException], ...] = (zipfile.BadZipFile, RuntimeError, NotImplementedError,
+                                                   EOFError, ValueError, zlib.error, lzma.LZMAError)
+
+
 @dataclass(slots=True)
 class LogSource:
     """One file to read: on disk, or a member of a zip bundle."""
@@ -91,29 +206,67 @@ class LogSource:
     zip_path: str | None = None
     member: str | None = None
     bias: int | None = field(default=None)
+    bundle: ZipBundle | None = field(default=None, repr=False)
 
     def chunks(self, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        """The bytes, in chunks. A file that is not a regular one, or a member that cannot be read,
+        raises :class:`SourceError` (an ``OSError``) with the reason."""
         if self.zip_path is None:
-            yield from iter_chunks(self.path, chunk_size)
-            return
-        with zipfile.ZipFile(self.zip_path) as zf, zf.open(self.member or "") as fh:
-            while True:
-                data = fh.read(chunk_size)
+            offset = 0
+            while True:  # open, read, close: ConfigMgr renames its logs while we read them
+                data = read_regular(self.path, offset, chunk_size)
                 if not data:
                     return
+                offset += len(data)
                 yield data
+        yield from self._member_chunks(chunk_size)
+
+    def _member_chunks(self, chunk_size: int, *, count: bool = True) -> Iterator[bytes]:
+        bundle = self.bundle or ZipBundle(self.zip_path or "")
+        try:
+            zf = bundle.open()
+            info = zf.getinfo(self.member or "")
+            why = member_problem(info)
+            if why:
+                raise SourceError(why)
+            if count:
+                if info.file_size > bundle.budget:
+                    raise SourceError(f"over the limit of {MAX_ARCHIVE_BYTES:,} bytes read from one zip bundle; skipped")
+                bundle.budget -= info.file_size
+            with zf.open(info) as fh:
+                while True:
+                    data = fh.read(chunk_size)
+                    if not data:
+                        return
+                    yield data
+        except SourceError:
+            raise
+        except KeyError:
+            raise SourceError("no longer in the zip bundle") from None
+        except _MEMBER_ERRORS as exc:
+            raise SourceError(f"cannot read this zip member ({exc})") from None
+        finally:
+            if self.bundle is None:
+                bundle.close()
 
     def head_tail(self, size: int = 65536) -> bytes:
-        """The last ``size`` bytes (where the newest bias is), for host-bias detection."""
+        """The last ``size`` bytes (where the newest bias is), for host-bias detection.
+
+        A zip member cannot seek, so it is streamed through keeping only the last ``size`` bytes
+        (memory stays bounded whatever the member expands to).
+        """
         if self.zip_path is None:
-            with open(self.path, "rb") as fh:
-                fh.seek(0, os.SEEK_END)
-                end = fh.tell()
-                fh.seek(max(0, end - size))
-                return fh.read()
-        with zipfile.ZipFile(self.zip_path) as zf:
-            data = zf.read(self.member or "")
-        return data[-size:]
+            fd = open_regular(self.path)
+            try:
+                end = os.fstat(fd).st_size
+                os.lseek(fd, max(0, end - size), os.SEEK_SET)
+                return os.read(fd, size)
+            finally:
+                os.close(fd)
+        tail = b""
+        for chunk in self._member_chunks(1 << 20, count=False):  # the bias pass is not a read
+            tail = (tail + chunk)[-size:]
+        return tail
 
 
 @dataclass(slots=True)
@@ -138,6 +291,14 @@ def _wanted(name: str, all_logs: bool) -> bool:
     return is_known_log(name)
 
 
+def _refused(path: str) -> str | None:
+    """Why ``path`` is not read (not a regular file, through symlinks), or None."""
+    try:
+        return not_regular(os.stat(path))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+
+
 def discover(paths: Iterable[str], *, all_logs: bool = False) -> Discovery:
     """Expand files, folders (recursively) and ``.zip`` bundles into log sources.
 
@@ -157,13 +318,21 @@ def discover(paths: Iterable[str], *, all_logs: bool = False) -> Discovery:
                 dirnames.sort()
                 for name in sorted(filenames):
                     full = os.path.join(dirpath, name)
-                    if name.lower().endswith(".zip"):
+                    is_zip = name.lower().endswith(".zip")
+                    if not is_zip and not _wanted(name, all_logs):
+                        continue
+                    why = _refused(full)
+                    if why:
+                        errors.append(f"{full}: {why}")
+                    elif is_zip:
                         found |= _add_zip(full, sources, errors, all_logs)
-                    elif _wanted(name, all_logs):
+                    else:
                         sources.append(LogSource(full, host_of(full, path)))
                         found = True
             if not found:
                 errors.append(f"{raw}: no known ConfigMgr/Windows Update logs in this folder (use --all-logs to read every *.log)")
+        elif _refused(path):
+            errors.append(f"{raw}: {_refused(path)}")
         elif path.lower().endswith(".zip"):
             _add_zip(path, sources, errors, all_logs)
         else:
@@ -206,23 +375,36 @@ def split_prefixed_hosts(sources: list[LogSource]) -> None:
 
 
 def _add_zip(path: str, sources: list[LogSource], errors: list[str], all_logs: bool) -> bool:
+    """The wanted members of one bundle as sources sharing one open archive.
+
+    Members that cannot be read (encrypted, an unknown compression method, over a size limit) are
+    reported here, one line each, and skipped; the rest of the bundle is read.
+    """
+    bundle = ZipBundle(path)
     try:
-        with zipfile.ZipFile(path) as zf:
-            names = sorted(n for n in zf.namelist() if not n.endswith("/"))
-    except (OSError, zipfile.BadZipFile) as exc:
-        errors.append(f"{path}: cannot open zip bundle ({exc})")
+        infos = sorted((i for i in bundle.open().infolist() if not i.is_dir()), key=lambda i: i.filename)
+    except (OSError, zipfile.BadZipFile, ValueError, EOFError) as exc:
+        bundle.close()
+        errors.append(f"{path}: cannot open zip bundle ({getattr(exc, 'strerror', None) or exc})")
         return False
     stem = os.path.splitext(os.path.basename(path))[0]
     found = False
-    for name in names:
+    for info in infos:
+        name = info.filename
         if not _wanted(name.rsplit("/", 1)[-1], all_logs):
+            continue
+        why = member_problem(info)
+        if why:
+            errors.append(f"{path}!{name}: {why}; skipped")
             continue
         parts = name.split("/")
         host = parts[-2] if len(parts) > 1 else stem
         if host.lower() == "logs":  # a collected Logs folder: the machine is the folder above, else the bundle
             host = parts[-3] if len(parts) > 2 else stem
-        sources.append(LogSource(f"{path}!{name}", host, zip_path=path, member=name))
+        sources.append(LogSource(f"{path}!{name}", host, zip_path=path, member=name, bundle=bundle))
         found = True
+    if not found:
+        bundle.close()
     return found
 
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable, Iterator
 
-from sumtrace.live.jsonl import JsonlPrinter
+from sumtrace.live.jsonl import JsonlPrinter, watch_reader
 from sumtrace.live.replay import ReplayTicker, build_replay
 
 
@@ -21,16 +22,35 @@ async def replay_jsonl(args: argparse.Namespace) -> int:
         print(f"sumtrace: {err}", file=sys.stderr)
     if not player.tracks:
         return 2
+    for track in player.tracks:
+        track.chunks = _guarded(track.path, track.chunks)
     printer = JsonlPrinter(sys.stdout, entries=args.entries, on_broken_pipe=player.stop)
     pipeline.subscribe(printer)
 
     player.on_record = ReplayTicker(pipeline, player.clock.now)
-    await player.run()
+    reader = asyncio.create_task(watch_reader(printer))
+    try:
+        await player.run()
+    finally:
+        reader.cancel()
     pipeline.close()
     pipeline.tick(player.clock.now())
     if printer.broken:
         raise BrokenPipeError("the reader of stdout went away")
     return 0
+
+
+def _guarded(path: str, chunks: Callable[[], Iterator[bytes]]) -> Callable[[], Iterator[bytes]]:
+    """A track's chunks whose read error (a vanished file, a damaged zip member) ends that track
+    only, with one line on stderr, as ``parse`` and ``report`` do."""
+
+    def read() -> Iterator[bytes]:
+        try:
+            yield from chunks()
+        except OSError as exc:
+            print(f"sumtrace: {path}: {exc.strerror or exc}", file=sys.stderr)
+
+    return read
 
 
 def run(args: argparse.Namespace) -> int:

@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(printable(report_markdown(flows, updates, files)))
     else:
         sys.stdout.write(styled_text(flows, updates, files, sys.stdout) + "\n")
-    if errors and not flows:
+    code = exit_code(flows)
+    if code == 0 and errors:  # "ok" only when every input was read; a failed or stalled flow stays 1
         return 2
-    return exit_code(flows)
+    return code

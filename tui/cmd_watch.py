@@ -22,19 +22,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from sumtrace.live.jsonl import JsonlPrinter
+from sumtrace.live.jsonl import JsonlPrinter, watch_reader
 from sumtrace.live.pipeline import Pipeline, TrackerLike
 from sumtrace.live.watcher import LiveWatcher, WatchOptions
+from sumtrace.tui.args import fail
 
 __all__ = ["JsonlPrinter", "make_tracker", "run", "watch_jsonl"]
 
 
+def refuse_zips(paths: list[str]) -> None:
+    """A ``.zip`` bundle is a finished capture: nothing in it grows, so there is nothing to follow,
+    and its compressed bytes are no log. It gets the one-line usage error pointing to ``replay``."""
+    for path in paths:
+        if path.lower().endswith(".zip") and os.path.isfile(path):
+            fail("sumtrace watch", f"{path}: a .zip bundle does not grow and cannot be watched; "
+                                   f"use sumtrace replay (or report) to read it")
+
+
 def run(args: argparse.Namespace) -> int:
+    refuse_zips(list(args.paths))
     if not args.jsonl:
         return _run_tui(args)
     try:
@@ -67,9 +79,11 @@ async def watch_jsonl(args: argparse.Namespace, out: TextIO) -> int:
     printer = JsonlPrinter(out, entries=args.entries, on_broken_pipe=watcher.stop)
     pipeline.subscribe(printer)
     restore = _install_signals(watcher.stop)
+    reader = asyncio.create_task(watch_reader(printer))
     try:
         await watcher.run()
     finally:
+        reader.cancel()
         restore()
     if printer.broken:
         raise BrokenPipeError("the reader of stdout went away")
