@@ -2,7 +2,7 @@
 
 Plain text only: the CLI decides about colour. Every field that came from a log or a path (a host,
 an update title, a step's detail, a file name) is escaped here, with the one function for each
-output (:func:`sumtrace.tui.safe.one_line` for text, :func:`sumtrace.tui.safe.markdown` for
+output (:func:`sumtrace.flows.escape.one_line` for text, :func:`sumtrace.flows.escape.markdown` for
 Markdown): a log cannot move the cursor, retitle the terminal, write the clipboard, reorder text
 with bidi controls, forge a report line, or add a heading, a link or raw HTML to a document.
 Times are shown in UTC and in the host's local time as its own logs wrote it. A flow whose host's
@@ -17,11 +17,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from sumtrace.flows.escape import markdown as md
+from sumtrace.flows.escape import one_line
 from sumtrace.flows.model import Flow, Step, UpdateRow
 from sumtrace.flows.vocab import ALARMING, STATUS_LOOK
 from sumtrace.parsers.entry import iso_local, iso_utc
-from sumtrace.tui.safe import markdown as md
-from sumtrace.tui.safe import one_line
 
 # The one status table (flows/vocab.py), shared with the TUI.
 GLYPH = {status: look.glyph for status, look in STATUS_LOOK.items()}

@@ -23,7 +23,7 @@ class JsonlPrinter:
         self.entries = entries
         self.on_broken_pipe = on_broken_pipe
         self.broken = False
-        self._dumps = json.JSONEncoder(ensure_ascii=False).encode
+        self._dumps = json.JSONEncoder(ensure_ascii=True).encode
 
     def __call__(self, batch: Batch) -> None:
         if self.broken:

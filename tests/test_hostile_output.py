@@ -17,11 +17,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sumtrace.flows.errorcodes import ErrorInfo
+from sumtrace.flows.escape import markdown, printable
 from sumtrace.flows.model import Flow, Step, UpdateRow
 from sumtrace.flows.report import report_markdown, report_text
 from sumtrace.parsers.stream import parse_bytes
 from sumtrace.tui.cmd_report import collect
-from sumtrace.tui.safe import markdown, printable
 from tests.conftest import FIXTURES, ROOT, cm
 
 UTC = timezone.utc

@@ -39,6 +39,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from sumtrace.flows.escape import one_line
 from sumtrace.flows.model import Flow, Step
 from sumtrace.flows.tracker import Tracker
 from sumtrace.live.control import Clock, Driver, DriverControl, ViewFreeze, wall_clock
@@ -602,7 +603,7 @@ def run_replay(args: argparse.Namespace) -> int:
                                                      max_gap=getattr(args, "max_gap", None),
                                                      all_logs=getattr(args, "all_logs", False))
     for err in errors:
-        print(f"sumtrace: {err}", file=sys.stderr)
+        print(f"sumtrace: {one_line(err)}", file=sys.stderr)
     if not player.tracks:
         print("sumtrace: nothing to replay", file=sys.stderr)
         return 2

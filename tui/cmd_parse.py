@@ -14,11 +14,11 @@ import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from sumtrace.flows.escape import one_line, printable
 from sumtrace.flows.vocab import STATUS_LOOK
 from sumtrace.parsers.entry import Entry
 from sumtrace.parsers.files import discover, read_source
 from sumtrace.parsers.merge import merge_entries
-from sumtrace.tui.safe import printable
 
 # A severity is drawn like the step status it corresponds to (one table of styles: flows.vocab).
 SEVERITY_LOOK = {"error": "failed", "warning": "warning", "verbose": "pending"}
@@ -32,7 +32,7 @@ def format_line(e: Entry, codes: Mapping[str, tuple[str, str]]) -> str:
     comp = printable(e.component)[:22].ljust(22)
     sev = e.severity[:4].upper().ljust(4)
     msg = printable(e.message).replace("\n", "\n" + " " * 8)
-    name = os.path.basename(e.file.split("!")[-1])
+    name = one_line(os.path.basename(e.file.split("!")[-1]))
     before, after = codes.get(e.severity, _PLAIN)
     return f"{before}{when} {zone} {sev} {comp} {msg}  [{name}:{e.line}]{after}"
 
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         entries = merge_entries(streams)
     write = out.write
     if args.jsonl:
-        dumps = json.JSONEncoder(ensure_ascii=False).encode
+        dumps = json.JSONEncoder(ensure_ascii=True).encode
         for e in entries:
             write(dumps(e.to_json()))
             write("\n")
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             write("\n")
     out.flush()
     for err in errors:
-        print(f"sumtrace: {err}", file=sys.stderr)
+        print(f"sumtrace: {one_line(err)}", file=sys.stderr)
     if not args.jsonl:
         total = sum(s.get("entries", 0) for s in stats)
         unparsed = sum(s.get("unparsed", 0) for s in stats)

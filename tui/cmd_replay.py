@@ -10,6 +10,7 @@ import asyncio
 import sys
 from collections.abc import Callable, Iterator
 
+from sumtrace.flows.escape import one_line
 from sumtrace.live.jsonl import JsonlPrinter, watch_reader
 from sumtrace.live.replay import ReplayTicker, build_replay
 
@@ -19,7 +20,7 @@ async def replay_jsonl(args: argparse.Namespace) -> int:
     pipeline, _, player, errors = build_replay(args.paths, speed=args.speed, max_gap=args.max_gap,
                                                all_logs=args.all_logs)
     for err in errors:
-        print(f"sumtrace: {err}", file=sys.stderr)
+        print(f"sumtrace: {one_line(err)}", file=sys.stderr)
     if not player.tracks:
         return 2
     for track in player.tracks:
@@ -48,7 +49,7 @@ def _guarded(path: str, chunks: Callable[[], Iterator[bytes]]) -> Callable[[], I
         try:
             yield from chunks()
         except OSError as exc:
-            print(f"sumtrace: {path}: {exc.strerror or exc}", file=sys.stderr)
+            print(f"sumtrace: {one_line(path)}: {one_line(str(exc.strerror or exc))}", file=sys.stderr)
 
     return read
 

@@ -15,11 +15,11 @@ import sys
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
+from sumtrace.flows.escape import one_line, printable
 from sumtrace.flows.report import exit_code, report_json, report_markdown, report_text
 from sumtrace.flows.tracker import Tracker
 from sumtrace.flows.vocab import STATUS_LOOK
 from sumtrace.parsers.files import discover, read_source
-from sumtrace.tui.safe import printable
 
 if TYPE_CHECKING:
     from sumtrace.flows.model import Flow, UpdateRow
@@ -72,7 +72,7 @@ def styled_text(flows: list[Flow], updates: list[UpdateRow], files: list[dict[st
 def run(args: argparse.Namespace) -> int:
     tracker, files, errors = collect(args.paths, args.all_logs)
     for err in errors:
-        print(f"sumtrace: {err}", file=sys.stderr)
+        print(f"sumtrace: {one_line(err)}", file=sys.stderr)
     if not files:
         print("sumtrace: nothing to report", file=sys.stderr)
         return 2
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         doc = report_json(flows, updates, files)
         doc["now"] = now.isoformat().replace("+00:00", "Z")
-        json.dump(doc, sys.stdout, ensure_ascii=False, indent=1)
+        json.dump(doc, sys.stdout, ensure_ascii=True, indent=1)
         sys.stdout.write("\n")
     elif args.markdown:
         sys.stdout.write(printable(report_markdown(flows, updates, files)))

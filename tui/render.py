@@ -3,7 +3,7 @@
 No Textual here. Every function takes plain data (flows, records, a width) and returns
 :class:`Block` lists or ``Text`` that the line-API widgets in :mod:`sumtrace.tui.widgets` draw; a
 view's own rendering lives in its view module (``view_scan``, ``view_log``, ...). Log text goes
-through :func:`sumtrace.tui.safe.printable` and into ``Text`` as plain strings, so ``[bold]`` or an
+through :func:`sumtrace.flows.escape.printable` and into ``Text`` as plain strings, so ``[bold]`` or an
 ANSI escape in a log shows literally.
 
 Statuses are drawn from :data:`sumtrace.flows.vocab.STATUS_LOOK`, the one table the command line
@@ -23,11 +23,11 @@ from typing import Final
 from rich.style import Style
 from rich.text import Text
 
+from sumtrace.flows.escape import printable
 from sumtrace.flows.model import Flow, Step
 from sumtrace.flows.report import fmt_duration as _fmt_duration
 from sumtrace.flows.vocab import STATUS_LOOK
 from sumtrace.tui.logindex import R_FILE, R_LOCAL, R_MSG, R_SEV, R_TSRC, R_UTC, Rec, base_of
-from sumtrace.tui.safe import printable
 
 # Parsed once: the table holds style strings because nothing below tui/ imports Rich.
 _STATUS_STYLE: Final[dict[str, Style]] = {status: Style.parse(look.style) for status, look in STATUS_LOOK.items()}

@@ -8,7 +8,7 @@ call per line would cost more than parsing them; so the console renders each sty
 marker, and :class:`Palette` keeps the escape codes before and after it. Painting a line is then a
 string join.
 
-Log text is still the caller's to escape (:func:`sumtrace.tui.safe.printable`): nothing here
+Log text is still the caller's to escape (:func:`sumtrace.flows.escape.printable`): nothing here
 interprets markup, and the codes are only ever put around text, never taken from it.
 
 Rich is loaded only when colour is possible at all: ``--json``/``--jsonl`` output never loads it,
