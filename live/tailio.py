@@ -82,8 +82,12 @@ class LocalFiles:
     def stat(self, path: str) -> FileStat:
         return file_stat(os.stat(path))
 
-    def read(self, path: str, offset: int, size: int, head: bytes = b"") -> bytes | None:
+    def read(self, path: str, offset: int, size: int, head: bytes = b"",
+             ident: FileIdentity | None = None) -> bytes | None:
         with _open_binary(path) as fh:
+            # The identity of what was opened, not of what the path named a moment before.
+            if ident is not None and identity_of(os.fstat(fh.fileno())).same_file(ident) is False:
+                return None
             if head and fh.read(len(head)) != head:
                 return None
             fh.seek(offset)

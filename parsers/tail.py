@@ -137,11 +137,15 @@ class FileSystem(Protocol):
         """The path's stat, following links."""
         ...
 
-    def read(self, path: str, offset: int, size: int, head: bytes = b"") -> bytes | None:
+    def read(self, path: str, offset: int, size: int, head: bytes = b"",
+             ident: FileIdentity | None = None) -> bytes | None:
         """Up to ``size`` bytes from ``offset``, in one open/seek/read/close.
 
         With ``head``, the file's first ``len(head)`` bytes are compared in the same open first
-        and None is returned when they differ: the check and the read see the same file.
+        and None is returned when they differ: the check and the read see the same file. With
+        ``ident``, the identity of the opened handle (``fstat`` on it; on Windows its file index)
+        is compared too, and None is returned when it is another file: a rotation between the
+        tail's ``stat`` and this ``open`` can then never pass the new file off as the old one.
         """
         ...
 
@@ -333,14 +337,14 @@ class Tail:
             self.behind = True
             return True
         try:
-            data = self.fs.read(self.path, cur.offset, self._budget, head=cur.head)
+            data = self.fs.read(self.path, cur.offset, self._budget, head=cur.head, ident=cur.ident)
         except FileNotFoundError:
             self.behind = True  # vanished between stat and open: the next poll sees why
             return True
         except OSError as exc:
             self._report(exc, out)
             return True
-        if data is None:  # the first bytes changed: rewritten in place, or another file
+        if data is None:  # the first bytes or the handle's identity changed: rewritten, or another file
             self._lost_track(out, self._stat(self.path)[0], rewritten=True)
             return False
         self._reported.clear()

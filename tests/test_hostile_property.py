@@ -87,7 +87,7 @@ def test_random_pieces_parse_without_exception_and_keep_every_record(data: bytes
 
 def _cost(name: str, data: bytes) -> float:
     best = float("inf")
-    for _ in range(3):
+    for _ in range(5):
         t0 = time.perf_counter()
         parse_bytes(name, data)
         best = min(best, time.perf_counter() - t0)
@@ -98,13 +98,18 @@ def _cost(name: str, data: bytes) -> float:
 @settings(max_examples=8, deadline=None)
 @given(block=hostile_text())
 def test_cost_is_linear_in_size(name: str, block: bytes) -> None:
-    """The same hostile block repeated n and 4n times costs at most ~6x (4x plus noise), never n^2."""
+    """The same hostile block repeated n and 4n times costs at most ~4x (9x with a loaded machine's
+    noise), never the 16x a quadratic path costs. Measured twice; the better ratio counts."""
     block = block + b"\n"
-    small, large = block * max(1, 20_000 // len(block)), block * max(4, 80_000 // len(block))
-    with hard_timeout(60):
-        t_small = _cost(name, small)
-        t_large = _cost(name, large)
-    if t_large < 0.02:
-        return  # too fast to tell: nothing super-linear at this size
-    ratio = t_large / max(t_small, 1e-4) / (len(large) / len(small)) * 4
-    assert ratio <= 6.5, f"{name}: 4x the input cost {ratio:.1f}x"
+    small, large = block * max(1, 40_000 // len(block)), block * max(4, 160_000 // len(block))
+    ratios = []
+    with hard_timeout(90):
+        for _ in range(2):
+            t_small = _cost(name, small)
+            t_large = _cost(name, large)
+            if t_large < 0.02:
+                return  # too fast to tell: nothing super-linear at this size
+            ratios.append(t_large / max(t_small, 1e-4) / (len(large) / len(small)) * 4)
+            if ratios[-1] <= 9.0:
+                return
+    raise AssertionError(f"{name}: 4x the input cost {min(ratios):.1f}x (quadratic would be 16x)")

@@ -364,7 +364,8 @@ class MemoryFiles:
         data = self._data(path)
         return FileStat(True, len(data), hash(data), FileIdentity(0, 0, None))  # new content, new mtime
 
-    def read(self, path: str, offset: int, size: int, head: bytes = b"") -> bytes | None:
+    def read(self, path: str, offset: int, size: int, head: bytes = b"",
+             ident: FileIdentity | None = None) -> bytes | None:
         self.calls.append("read")
         data = self._data(path)
         if head and data[:len(head)] != head:
@@ -392,3 +393,43 @@ def test_the_tail_does_its_io_through_the_file_system_it_is_given() -> None:
     assert c.messages == msgs + new_msgs
     assert c.changes == ["opened", "rotated"]
     assert {"stat", "read", "listdir"} <= set(fs.calls)
+
+
+class _RotateBeforeRead(tailio.LocalFiles):
+    """Rotates the log between the tail's ``stat`` and its ``open``, once: the race of issue 13.
+
+    The new generation starts with the same bytes as the old one (the same first record), so
+    only the identity of the opened handle can tell them apart.
+    """
+
+    def __init__(self, log: Path, new_data: bytes) -> None:
+        self.log, self.new_data, self.armed = log, new_data, False
+
+    def read(self, path: str, offset: int, size: int, head: bytes = b"",
+             ident: FileIdentity | None = None) -> bytes | None:
+        if self.armed and path == str(self.log):
+            self.armed = False
+            os.replace(self.log, self.log.with_suffix(".lo_"))
+            self.log.write_bytes(self.new_data)
+        return super().read(path, offset, size, head, ident)
+
+
+def test_a_rotation_between_stat_and_open_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    """The identity is taken from the handle that is read: the old generation's rest is read from
+    its new name, the new file from its start, each record once."""
+    log = tmp_path / "ScanAgent.log"
+    first, first_data = records("old", 0, 3)
+    rest, rest_data = records("old", 3, 9)
+    new, new_data = records("new", 9, 14)
+    log.write_bytes(first_data)
+    fs = _RotateBeforeRead(log, first_data + new_data)  # the new generation begins like the old one
+    t, c = Tail(str(log), fs), Consumer(str(log))
+    c.drain(t)
+    append(log, rest_data)  # the old generation grows: the next poll stats it, then reads...
+    fs.armed = True  # ...after the writer rotated it
+    c.drain(t)
+    c.drain(t)
+    c.drain(t)
+    c.finish()
+    assert c.messages == first + rest + first + new  # the new generation's own copy of record 0 too
+    assert "rotated" in c.changes
