@@ -660,8 +660,11 @@ async def test_follows_a_scan_written_live_into_a_folder(tmp_path: Path) -> None
             clock.now = when
             await asyncio.sleep(0.001)
         clock.now = ref.newest
-        await _wait(pilot, lambda: (s := _scan(app)) is not None and s.status == "ok", "the scan to finish ok",
-                    timeout=15.0)
+        # Summarization is a site-wide step that is never awaited, so the scan is ok before it shows:
+        # wait for every step to be what the report says.
+        await _wait(pilot, lambda: (s := _scan(app)) is not None and s.status == "ok"
+                    and [(x.key, x.status) for x in s.steps] == [(x.key, x.status) for x in expected.steps],
+                    "the scan to finish ok", timeout=15.0)
         scan = _scan(app)
         assert scan is not None
         assert [(s.key, s.status) for s in scan.steps] == [(s.key, s.status) for s in expected.steps]
