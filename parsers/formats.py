@@ -129,9 +129,14 @@ def clean_message(msg: str) -> str:
 _DATE_CACHE: dict[tuple[str, str, str], tuple[int, int, int]] = {}
 _BIAS_CACHE: dict[str, int] = {}
 _MS_CACHE: dict[str, int] = {}
+# Real logs repeat a few dates and biases; hostile input can make every record a new one. The
+# caches start over past this many keys, so they speed up the first and never grow with the second.
+CACHE_LIMIT = 4096
 
 
 def _ms(frac: str) -> int:
+    if len(_MS_CACHE) >= CACHE_LIMIT:
+        _MS_CACHE.clear()
     us = _MS_CACHE[frac] = int(frac.ljust(6, "0"))
     return us
 
@@ -139,8 +144,17 @@ def _ms(frac: str) -> int:
 def _bias_cached(text: str) -> int:
     b = _BIAS_CACHE.get(text)
     if b is None:
+        if len(_BIAS_CACHE) >= CACHE_LIMIT:
+            _BIAS_CACHE.clear()
         b = _BIAS_CACHE[text] = parse_bias(text) or 0
     return b
+
+
+def _date_cached(yr: str, mon: str, day: str) -> tuple[int, int, int]:
+    if len(_DATE_CACHE) >= CACHE_LIMIT:
+        _DATE_CACHE.clear()
+    ymd = _DATE_CACHE[(yr, mon, day)] = (int(yr), int(mon), int(day))
+    return ymd
 
 
 def cm_entry_from_match(
@@ -150,10 +164,7 @@ def cm_entry_from_match(
     (msg, h, mi, s, frac, bias_s, bare_bias, mon, day, yr, comp, ctx, typ, thr, src) = m.groups()
     if "\r" in msg or "\x00" in msg:
         msg = clean_message(msg)
-    key = (yr, mon, day)
-    ymd = _DATE_CACHE.get(key)
-    if ymd is None:
-        ymd = _DATE_CACHE[key] = (int(yr), int(mon), int(day))
+    ymd = _DATE_CACHE.get((yr, mon, day)) or _date_cached(yr, mon, day)
     if frac is None:
         us = 0
     elif len(frac) <= 3:

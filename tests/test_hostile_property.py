@@ -113,3 +113,18 @@ def test_cost_is_linear_in_size(name: str, block: bytes) -> None:
             if ratios[-1] <= 9.0:
                 return
     raise AssertionError(f"{name}: 4x the input cost {min(ratios):.1f}x (quadratic would be 16x)")
+
+
+def test_the_date_and_bias_caches_stay_bounded() -> None:
+    """Every record with a new date and bias (hostile input) must not grow the parser's caches."""
+    from sumtrace.parsers import formats
+
+    lines = []
+    for i in range(3 * formats.CACHE_LIMIT):
+        day, year, bias = 1 + i % 28, 1900 + i // 28, i % 2000 - 1000
+        lines.append(f'<![LOG[r{i}]LOG]!><time="11:05:12.{i % 1000:03d}{bias:+d}" date="01-{day:02d}-{year}" '
+                     f'component="ScanAgent" context="" type="1" thread="1" file="x.cpp:1">\n')
+    entries = parse_bytes("ScanAgent.log", "".join(lines).encode())
+    assert len(entries) == len(lines)
+    assert len(formats._DATE_CACHE) <= formats.CACHE_LIMIT
+    assert len(formats._BIAS_CACHE) <= formats.CACHE_LIMIT
