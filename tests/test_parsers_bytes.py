@@ -24,8 +24,9 @@ def signature(entries: list) -> list[tuple]:  # type: ignore[type-arg]
     return [(e.line, e.offset, e.format, e.local, e.utc, e.severity, e.component, e.thread, e.message) for e in entries]
 
 
-def feed_split(data: bytes, cuts: list[int]) -> list:  # type: ignore[type-arg]
-    p = RecordParser("X.log")
+def feed_split(data: bytes, cuts: list[int], name: str = "X.log") -> list:  # type: ignore[type-arg]
+    """The entries of ``data`` fed to one parser in the pieces ``cuts`` makes (the chunking property)."""
+    p = RecordParser(name)
     out = []
     prev = 0
     for c in sorted(set(cuts)) + [len(data)]:

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from sumtrace.parsers.entry import FORMATS
 from sumtrace.parsers.files import discover, read_source
-from sumtrace.parsers.stream import RecordParser, parse_bytes, parse_file
+from sumtrace.parsers.stream import parse_bytes, parse_file
+from tests.test_parsers_bytes import feed_split
 
 UTC = timezone.utc
 # As the real SUPSetup.log is written: every line appended with its own UTF-8 BOM, CRLF.
@@ -48,13 +49,7 @@ def test_format_is_enumerated() -> None:
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=len(FILE)), max_size=20))
 def test_any_chunking_equals_whole(cuts: list[int]) -> None:
-    p = RecordParser("SUPSetup.log")
-    out = []
-    prev = 0
-    for c in sorted(set(cuts)) + [len(FILE)]:
-        out += p.feed(FILE[prev:c])
-        prev = c
-    out += p.flush()
+    out = feed_split(FILE, cuts, "SUPSetup.log")
     sig = [(e.line, e.offset, e.format, e.local, e.message) for e in out]
     assert sig == [(e.line, e.offset, e.format, e.local, e.message) for e in parse_bytes("SUPSetup.log", FILE)]
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from sumtrace.parsers.stream import RecordParser, parse_bytes
 from tests.conftest import cm
+from tests.test_parsers_bytes import feed_split
 
 UTC = timezone.utc
 
@@ -43,16 +44,6 @@ FILE = TORN.encode("utf-8")
 def signature(entries: list) -> list[tuple]:  # type: ignore[type-arg]
     return [(e.line, e.offset, e.format, e.damaged, e.local, e.utc, e.time_source, e.severity, e.component,
              e.thread, e.message) for e in entries]
-
-
-def feed_split(data: bytes, cuts: list[int]) -> list:  # type: ignore[type-arg]
-    p = RecordParser("smsts.log")
-    out = []
-    prev = 0
-    for c in sorted(set(cuts)) + [len(data)]:
-        out += p.feed(data[prev:c])
-        prev = c
-    return out + p.flush()
 
 
 def test_torn_records_are_damaged_records_in_time() -> None:
@@ -116,7 +107,7 @@ def test_torn_record_emitted_once_its_trailer_line_is_whole() -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=len(FILE)), max_size=40))
 def test_any_chunking_equals_whole(cuts: list[int]) -> None:
-    assert signature(feed_split(FILE, cuts)) == signature(parse_bytes("smsts.log", FILE))
+    assert signature(feed_split(FILE, cuts, "smsts.log")) == signature(parse_bytes("smsts.log", FILE))
 
 
 @settings(max_examples=100, deadline=None)
@@ -125,7 +116,7 @@ def test_any_chunking_utf16(cuts: list[int], enc: str) -> None:
     data = (b"\xff\xfe" if enc.endswith("le") else b"\xfe\xff") + TORN.encode(enc)
     cuts = [c % (len(data) + 1) for c in cuts]
     whole = parse_bytes("smsts.log", data)
-    assert signature(feed_split(data, cuts)) == signature(whole)
+    assert signature(feed_split(data, cuts, "smsts.log")) == signature(whole)
     assert [e.message for e in whole if e.damaged] == [e.message for e in parse_bytes("smsts.log", FILE) if e.damaged]
 
 
@@ -139,5 +130,5 @@ def test_any_mix_any_chunking(pieces: list[str], cuts: list[int]) -> None:
     data = "\r\n".join(pieces).encode()
     cuts = [c % (len(data) + 1) for c in cuts]
     whole = parse_bytes("smsts.log", data)
-    assert signature(feed_split(data, cuts)) == signature(whole)
+    assert signature(feed_split(data, cuts, "smsts.log")) == signature(whole)
     assert all(e.local is not None for e in whole if e.damaged)
