@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from sumtrace.flows import diagnose
 from sumtrace.flows.catalog import EVALUATION_STEPS, SCAN_STEPS
@@ -41,7 +41,6 @@ from sumtrace.flows.steps import fill, unseen
 from sumtrace.flows.stitch import FactKey, FactLog, Loaded, Runs, SortedFacts, episodes, gap_runs
 from sumtrace.flows.vocab import FlowKind
 
-_MIN = timedelta(minutes=1)
 _CLIENT_LOGS = tuple(sorted({log for spec in SCAN_STEPS if spec.role == "client" for log in spec.logs}))
 
 

@@ -39,7 +39,6 @@ def step_index(f: Fact) -> int:
 
 RESTART_AT = {s.key: s.restart_at for s in SCAN_STEPS if s.restart_at is not None}
 EPOCH_GAP_S = 6 * 3600
-_WU_STARTERS = frozenset({"wu_search_start", "wu_agent_start"})
 _STATE_TOPIC_TYPES = frozenset({"500", "501"})
 
 
