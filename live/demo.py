@@ -20,6 +20,7 @@ from sumtrace.live import scenarios as generate
 from sumtrace.live.jsonl import JsonlPrinter
 from sumtrace.live.pipeline import Pipeline
 from sumtrace.live.replay import FileSink, Player, Track, scenario_tracks
+from sumtrace.live.signals import install_stop_signals
 from sumtrace.live.watcher import LiveWatcher, WatchOptions
 
 
@@ -77,16 +78,25 @@ async def demo_jsonl(demo: Demo) -> int:
         demo.writer.stop()
         demo.watcher.stop()
 
+    stopped = False
+
+    def signalled() -> None:  # SIGINT/SIGTERM/SIGHUP: end now, flushed, so the caller removes the folder
+        nonlocal stopped
+        stopped = True
+        reader_gone()
+
     printer = JsonlPrinter(sys.stdout, entries=False, on_broken_pipe=reader_gone)
     demo.pipeline.subscribe(printer)
     watching = asyncio.create_task(demo.watcher.run())
+    restore = install_stop_signals(signalled)
     try:
         await demo.writer.run()
-        if not printer.broken:
+        if not printer.broken and not stopped:
             await asyncio.sleep(1.0)  # let the watcher read the last writes
     finally:
         demo.watcher.stop()
         await watching
+        restore()
     if printer.broken:
         raise BrokenPipeError("the reader of stdout went away")
     return 0

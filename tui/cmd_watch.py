@@ -13,8 +13,8 @@ per line, flushed after every batch:
   ``sumtrace parse --jsonl`` (file, line, offset, format, local, utc, bias, time_source,
   severity, severity_inferred, component, thread, message).
 
-SIGINT/SIGTERM end it cleanly: partial records are flushed, the tracker is updated a last time,
-and it exits 0. Its arguments are defined in :mod:`sumtrace.tui.cli` (``--since`` is read by
+SIGINT, SIGTERM and SIGHUP end it cleanly (:mod:`sumtrace.live.signals`): partial records are
+flushed, the tracker is updated a last time, and it exits 0. Its arguments are defined in :mod:`sumtrace.tui.cli` (``--since`` is read by
 :func:`sumtrace.tui.args.parse_since`).
 """
 
@@ -23,13 +23,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import sys
-from collections.abc import Callable
-from typing import Any, TextIO
+from typing import TextIO
 
 from sumtrace.live.jsonl import JsonlPrinter, watch_reader
 from sumtrace.live.pipeline import Pipeline, TrackerLike
+from sumtrace.live.signals import install_stop_signals
 from sumtrace.live.watcher import LiveWatcher, WatchOptions
 from sumtrace.tui.args import fail
 
@@ -69,7 +68,7 @@ def make_tracker() -> TrackerLike:
 
 
 async def watch_jsonl(args: argparse.Namespace, out: TextIO) -> int:
-    """The headless watch: runs until SIGINT/SIGTERM, or until the reader closes the pipe.
+    """The headless watch: runs until SIGINT/SIGTERM/SIGHUP, or until the reader closes the pipe.
 
     A closed pipe ends it with ``BrokenPipeError``, which the command line turns into a quiet exit.
     """
@@ -78,7 +77,7 @@ async def watch_jsonl(args: argparse.Namespace, out: TextIO) -> int:
     watcher = LiveWatcher(pipeline, options)
     printer = JsonlPrinter(out, entries=args.entries, on_broken_pipe=watcher.stop)
     pipeline.subscribe(printer)
-    restore = _install_signals(watcher.stop)
+    restore = install_stop_signals(watcher.stop)
     reader = asyncio.create_task(watch_reader(printer))
     try:
         await watcher.run()
@@ -88,27 +87,3 @@ async def watch_jsonl(args: argparse.Namespace, out: TextIO) -> int:
     if printer.broken:
         raise BrokenPipeError("the reader of stdout went away")
     return 0
-
-
-def _install_signals(stop: Callable[[], None]) -> Callable[[], None]:
-    """SIGINT/SIGTERM call ``stop`` in the loop; returns a function that restores the defaults."""
-    loop = asyncio.get_running_loop()
-    installed: list[signal.Signals] = []
-    previous: dict[signal.Signals, Any] = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            loop.add_signal_handler(sig, stop)
-            installed.append(sig)
-        except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
-            try:
-                previous[sig] = signal.signal(sig, lambda _s, _f: loop.call_soon_threadsafe(stop))
-            except (ValueError, OSError):
-                pass
-
-    def restore() -> None:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-    return restore
