@@ -20,8 +20,6 @@ _NEGATED = re.compile(
     r"|\bfailover\b",
     re.IGNORECASE,
 )
-_STATMSG_SEV = re.compile(r"\bSTATMSG: .*?\bSEV=([EWI])\b")
-_SEV_LETTER: dict[str, Severity] = {"E": "error", "W": "warning", "I": "info"}
 
 
 def infer_severity(message: str) -> Severity:
@@ -36,10 +34,3 @@ def infer_severity(message: str) -> Severity:
         return "warning"
     return "info"
 
-
-def statmsg_severity(message: str) -> Severity | None:
-    """The real severity of an embedded ``STATMSG: ... SEV=E|W|I`` line, if there is one."""
-    if "STATMSG" not in message:
-        return None
-    m = _STATMSG_SEV.search(message)
-    return _SEV_LETTER[m.group(1)] if m else None
