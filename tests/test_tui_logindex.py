@@ -15,10 +15,8 @@ from sumtrace.tui.logindex import (
     LogIndex,
     as_record,
     base_of,
-    both,
-    id_filter,
-    parse_query,
 )
+from sumtrace.tui.logquery import both, id_filter, parse_query
 
 T0 = datetime(2026, 1, 20, 12, 0, tzinfo=timezone.utc)
 

@@ -28,7 +28,7 @@ from typing import Final, Literal, Protocol
 from textual.binding import Binding, BindingType
 from textual.keys import format_key
 
-from sumtrace.tui.logindex import FILTER_HELP
+from sumtrace.tui.logquery import FILTER_HELP
 
 Where = Literal["app", "view", "list", "help", "textual"]
 

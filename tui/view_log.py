@@ -36,13 +36,10 @@ from sumtrace.tui.logindex import (
     R_UTC,
     Item,
     LogIndex,
-    Query,
     Rec,
     base_of,
-    both,
-    id_filter,
-    parse_query,
 )
+from sumtrace.tui.logquery import Query, both, id_filter, parse_query
 from sumtrace.tui.render import (
     DIM,
     NEXT_STYLE,
