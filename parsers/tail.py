@@ -164,6 +164,9 @@ def fingerprint(head: bytes) -> str | None:
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
+_UTF16 = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}  # byte-order mark -> codec
+
+
 def _bom(head: bytes) -> bytes:
     for bom in _BOMS:
         if head.startswith(bom):
@@ -314,7 +317,8 @@ class Tail:
             except OSError as exc:
                 self._report(exc, out)
                 return False
-            start = Start(st.size, self._count_lines(self.path, st.size), _bom(head))
+            bom = _bom(head)
+            start = Start(st.size, self._count_lines(self.path, st.size, bom), bom)
         self._skip_existing = False
         self._cur = _Followed(self.path, st.ident, start.offset, head, st.size, st.mtime_ns)
         if self._announce_next:
@@ -458,15 +462,19 @@ class Tail:
         except OSError:
             return False
 
-    def _count_lines(self, path: str, end: int, chunk: int = 1 << 20) -> int | None:
+    def _count_lines(self, path: str, end: int, bom: bytes = b"", chunk: int = 1 << 20) -> int | None:
         """Line breaks in the first ``end`` bytes (for line numbers after ``from_end``); None if huge.
 
-        Counted in bounded slices, each its own read, like every other read here.
+        Counted in bounded slices, each its own read, like every other read here, and the way the
+        stream counts them (CRLF, LF and a lone CR), in the file's code units (``bom``).
         """
+        codec = _UTF16.get(bom, "")
+        chunk -= chunk % 4  # slices keep UTF-16 code units whole
         if end > LINE_COUNT_LIMIT:
             return None
         count = 0
         pos = 0
+        after_cr = False
         while pos < end:
             try:
                 data = self.fs.read(path, pos, min(chunk, end - pos))
@@ -474,8 +482,11 @@ class Tail:
                 return None
             if not data:
                 break
-            count += data.count(b"\n")
             pos += len(data)
+            if codec and pos == len(data):
+                data = data[len(bom):]
+            count += count_breaks(data, after_cr, codec)
+            after_cr = data.endswith("\r".encode(codec) if codec else b"\r")
         return count
 
     # ------------------------------------------------------------------ errors
@@ -489,3 +500,20 @@ class Tail:
             return
         self._reported.add(key)
         out.append(Event("error", f"{self.path}: {text}"))
+
+
+def count_breaks(data: bytes, after_cr: bool = False, codec: str = "") -> int:
+    """Line breaks in ``data`` as the stream counts them: CRLF, LF and a lone CR are one each.
+
+    ``after_cr``: the previous slice ended with CR, so an LF starting this one completes that
+    CRLF and is not a second break. ``codec``: a UTF-16 file's codec; its text is decoded first, so
+    only whole code units count (a byte search would also find 0x0A inside other characters).
+    """
+    if codec:
+        text = data.decode(codec, errors="replace")
+        n = text.count("\n") + text.count("\r") - text.count("\r\n")
+        return n - 1 if after_cr and text.startswith("\n") else n
+    n = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+    if after_cr and data.startswith(b"\n"):
+        n -= 1
+    return n

@@ -433,3 +433,38 @@ def test_a_rotation_between_stat_and_open_loses_and_duplicates_nothing(tmp_path:
     c.finish()
     assert c.messages == first + rest + first + new  # the new generation's own copy of record 0 too
     assert "rotated" in c.changes
+
+
+@pytest.mark.parametrize("ending", ["\r\n", "\n", "\r"], ids=["CRLF", "LF", "CR"])
+@pytest.mark.parametrize("codec", ["utf-8", "utf-16"])
+def test_from_end_line_numbers_count_every_line_ending(tmp_path: Path, ending: str, codec: str) -> None:
+    # Before, only LF was counted: after --from-end on a CR-only log every later line number was off.
+    log = tmp_path / "WUAHandler.log"
+    head = "".join(f"line {i}{ending}" for i in range(7))
+    log.write_bytes(head.encode(codec))
+    t, c = follow(str(log), from_end=True), Consumer(str(log))
+    actions = t.poll()
+    start = next(a for a in actions if isinstance(a, Start))
+    assert start.lines == 7
+    c.apply(actions)
+    append(log, f"later{ending}after{ending}".encode("utf-16-le" if codec == "utf-16" else codec))
+    c.drain(t)
+    c.finish()
+    assert c.messages == ["later", "after"]
+    assert [e.line for e in c.entries] == [8, 9]
+
+
+@given(st.lists(st.sampled_from(["a", "é", "\r", "\n", "\r\n", "\u0a0d"]), max_size=60),
+       st.integers(min_value=1, max_value=9), st.sampled_from(["", "utf-16-le", "utf-16-be"]))
+def test_count_breaks_in_slices_matches_the_stream(parts: list[str], cut: int, codec: str) -> None:
+    from sumtrace.parsers.tail import count_breaks
+
+    text = "".join(parts)
+    data = text.encode(codec or "utf-8")
+    step = cut * (2 if codec else 1)
+    got, after_cr = 0, False
+    for i in range(0, len(data), step * 2 if codec else step):
+        piece = data[i:i + (step * 2 if codec else step)]
+        got += count_breaks(piece, after_cr, codec)
+        after_cr = piece.endswith("\r".encode(codec) if codec else b"\r")
+    assert got == len(text.splitlines()) - (0 if text.endswith(("\r", "\n")) or not text else 1)
