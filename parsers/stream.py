@@ -363,11 +363,37 @@ class RecordParser:
         start = last + mark
         if buf.find(F.CM_END, start) == -1:
             self._cm_wait_from = max(start, len(buf) - len(F.CM_END) + 1)
+        else:
+            # Complete records the strict grammar rejects (attributes in another order) are read
+            # now, not when the next record arrives: live, that was the end of the watch.
+            done = self._loose_end(start)
+            if done > start:
+                self._junk_or_loose(start, done)
+                start = done
         if len(buf) - start > self.max_record:
             self._junk(start, len(buf))
             self._consume(len(buf))
             return
         self._consume(start)
+
+    def _loose_end(self, start: int) -> int:
+        """The end of the last complete record (by the loose grammar: any attribute order) in the
+        run of records that begins at ``start``, or ``start`` if the first is not complete yet.
+
+        An attribute block counts only with its closing ``>``, so a record still arriving waits."""
+        buf = self._buf
+        done = start
+        s = start
+        while s != -1:
+            e = buf.find(F.CM_END, s + len(F.CM_START))
+            if e == -1:
+                break
+            am = F.CM_ATTRS_BLOCK.match(buf, e + len(F.CM_END))
+            if am is None:
+                break
+            done = am.end()
+            s = buf.find(F.CM_START, done)
+        return done
 
     def _junk_or_loose(self, a: int, b: int) -> None:
         """Text between records: a record the strict grammar rejected, or unframed lines.
