@@ -342,3 +342,32 @@ def test_cr_only_lines_are_numbered_like_lf_lines() -> None:
 def test_a_long_line_fed_in_small_chunks_is_linear() -> None:
     # The search for the end of a pending line restarted from its start on every chunk.
     assert_linear(_CHUNKED, "chunked(b'a' * n + b'\\n', 1024)", 200000)
+
+
+@pytest.mark.parametrize("head", [b"<![LOG[", b"a line that never ends "], ids=["cmtrace", "lines"])
+def test_an_unclosed_record_is_cut_at_the_cap_and_memory_stays_bounded(head: bytes) -> None:
+    # 400 MB with no closing marker reached 1.26 GB RSS: the cap was skipped while a record had no
+    # end. Here the cap is 1 MiB and 16 MiB arrive in 64 KiB chunks: what is held never passes the
+    # cap, memory stays a small multiple of it, and every byte still comes out as unparsed text.
+    import tracemalloc
+
+    from sumtrace.parsers.stream import RecordParser
+
+    cap, chunk, chunks = 1 << 20, 1 << 16, 256
+    p = RecordParser("x.log", max_record=cap)
+    sizes: list[int] = []
+    held = 0
+    tracemalloc.start()
+    try:
+        sizes += [len(e.message) for e in p.feed(head)]
+        for _ in range(chunks):
+            sizes += [len(e.message) for e in p.feed(b"x" * chunk)]
+            held = max(held, p.pending_bytes)
+        sizes += [len(e.message) for e in p.flush()]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held <= cap + chunk
+    assert peak < 6 * cap, f"peak {peak / 2**20:.1f} MiB for a 1 MiB cap"
+    assert sum(sizes) == len(head) + chunk * chunks
+    assert len(sizes) > 8  # cut into pieces near the cap, not one 16 MiB entry
