@@ -56,10 +56,18 @@ class ScanSegment:
     agent_searches: int = 0  # WUA "Finding updates" searches by CcmExec
     comapi_searches: int = 0  # legacy COMAPI "Search [ClientId = CcmExec]" calls
     scan_evidence: bool = False  # records only a scan against the SUP writes (ScanJob, location request, update source)
+    # What _by_updates asks of the facts, kept as they are added: ``mode`` is asked for every scan of a
+    # host each time a policy delivery is described, and scanning the facts each time was quadratic.
+    by_updates: bool = False  # a ``scan_by_updates`` record
+    asked_sup: bool = False  # a record of asking for a WSUS location (_ASKED_SUP)
 
     def add(self, f: Fact) -> None:
         self.facts.append(f)
         self.steps[f.step].append(f)
+        if f.name == "scan_by_updates":
+            self.by_updates = True
+        elif f.name in _ASKED_SUP:
+            self.asked_sup = True
         if f.outcome == "note":
             return  # a note is shown on its step; it neither moves the scan on nor starts one
         idx = step_index(f)
@@ -80,8 +88,7 @@ class ScanSegment:
 
     def _by_updates(self) -> bool:
         """A ScanAgent scan by update IDs that never asked for a WSUS location: a deployment evaluation."""
-        return (any(f.name == "scan_by_updates" for f in self.facts)
-                and not any(f.name in _ASKED_SUP for f in self.facts))
+        return self.by_updates and not self.asked_sup
 
     @property
     def mode(self) -> SegmentMode:
