@@ -40,6 +40,11 @@ def printable(text: str, *, keep_newlines: bool = True) -> str:
 
     With ``keep_newlines`` False a newline becomes `` ⏎ ``, so the text stays on one line.
     """
+    # Fast path: ``str.isprintable`` (one C pass) is False for every character _CONTROL matches
+    # (all are Cc, Cf, Zl, Zp or Cs), so text it accepts has nothing to escape; it is also False for
+    # tab and newline, which then take the regex like any other text.
+    if text.isprintable():
+        return text
     out = _CONTROL.sub(_escape, text)
     if not keep_newlines:
         out = out.replace("\n", " ⏎ ")

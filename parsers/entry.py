@@ -108,7 +108,9 @@ def iso_utc(value: datetime | None) -> str | None:
     """ISO 8601 UTC with a trailing ``Z`` (or None), the one spelling used in every output."""
     if value is None:
         return None
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    # isoformat is several times cheaper than strftime, and its first 23 characters are the same
+    # text (``YYYY-MM-DDTHH:MM:SS.mmm``, milliseconds truncated), with the year always four digits.
+    return value.isoformat(timespec="milliseconds")[:23] + "Z"
 
 
 def iso_local(value: datetime | None) -> str | None:
@@ -119,7 +121,7 @@ def iso_local(value: datetime | None) -> str | None:
     """
     if value is None:
         return None
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+    return value.isoformat(timespec="milliseconds")[:23]
 
 
 def iso_time(value: datetime | None, zone_known: bool = True) -> str | None:

@@ -27,14 +27,56 @@ _PLAIN = ("", "")
 
 def format_line(e: Entry, codes: Mapping[str, tuple[str, str]]) -> str:
     """One entry as a line (continuation lines indented), between its severity's escape codes."""
-    when = e.local.strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] if e.local else "-" * 23
-    zone = ("    zone?" if e.time_source == "assumed-local" else f"{e.utc:%H:%M:%S}Z") if e.utc else "         "
-    comp = printable(e.component)[:22].ljust(22)
-    sev = e.severity[:4].upper().ljust(4)
-    msg = printable(e.message).replace("\n", "\n" + " " * 8)
-    name = one_line(os.path.basename(e.file.split("!")[-1]))
-    before, after = codes.get(e.severity, _PLAIN)
-    return f"{before}{when} {zone} {sev} {comp} {msg}  [{name}:{e.line}]{after}"
+    return LineFormatter(codes).line(e)
+
+
+_CACHE_LIMIT = 4096  # components and file names repeat; hostile input may make each one new
+
+
+class LineFormatter:
+    """:func:`format_line` for a whole stream: what repeats from line to line is made once.
+
+    The component column, the file name and the severity column come from small caches (bounded:
+    they start over past 4,096 keys), and times are cut from ``isoformat`` instead of two
+    ``strftime`` calls. Log text still goes through :func:`printable`, whose fast path returns it
+    as is when it holds nothing to escape.
+    """
+
+    def __init__(self, codes: Mapping[str, tuple[str, str]]) -> None:
+        self.codes = codes
+        self._comp: dict[str, str] = {}
+        self._name: dict[str, str] = {}
+        self._sev: dict[str, tuple[str, str, str]] = {}
+
+    def line(self, e: Entry) -> str:
+        local = e.local
+        when = local.isoformat(" ", "milliseconds")[:23] if local is not None else "-" * 23
+        utc = e.utc
+        if utc is None:
+            zone = "         "
+        elif e.time_source == "assumed-local":
+            zone = "    zone?"
+        else:
+            zone = utc.isoformat()[11:19] + "Z"
+        comp = self._comp.get(e.component)
+        if comp is None:
+            if len(self._comp) >= _CACHE_LIMIT:
+                self._comp.clear()
+            comp = self._comp[e.component] = printable(e.component)[:22].ljust(22)
+        name = self._name.get(e.file)
+        if name is None:
+            if len(self._name) >= _CACHE_LIMIT:
+                self._name.clear()
+            name = self._name[e.file] = one_line(os.path.basename(e.file.split("!")[-1]))
+        look = self._sev.get(e.severity)
+        if look is None:
+            before, after = self.codes.get(e.severity, _PLAIN)
+            look = self._sev[e.severity] = (e.severity[:4].upper().ljust(4), before, after)
+        sev, before, after = look
+        msg = printable(e.message)
+        if "\n" in msg:
+            msg = msg.replace("\n", "\n" + " " * 8)
+        return f"{before}{when} {zone} {sev} {comp} {msg}  [{name}:{e.line}]{after}"
 
 
 def severity_codes(out: Any) -> dict[str, tuple[str, str]]:
@@ -63,10 +105,17 @@ def run(args: argparse.Namespace) -> int:
             write(dumps(e.to_json()))
             write("\n")
     else:
-        codes = severity_codes(out)
+        line = LineFormatter(severity_codes(out)).line
+        batch: list[str] = []
         for e in entries:
-            write(format_line(e, codes))
-            write("\n")
+            batch.append(line(e))
+            if len(batch) >= 512:  # one write per batch: a write per line cost more than the line
+                batch.append("")
+                write("\n".join(batch))
+                batch = []
+        if batch:
+            batch.append("")
+            write("\n".join(batch))
     out.flush()
     for err in errors:
         print(f"sumtrace: {one_line(err)}", file=sys.stderr)
