@@ -29,7 +29,7 @@ from sumtrace.tui.app import SumtraceApp
 from sumtrace.tui.keydoc import readme_block
 from sumtrace.tui.keys import app_bindings, key_table
 from sumtrace.tui.logindex import R_COMP, R_FILE, R_LINE, R_MSG, R_SEV, R_THREAD
-from sumtrace.tui.render import Block, Line
+from sumtrace.tui.render import Block, Line, fmt_duration
 from sumtrace.tui.state import AppState
 from sumtrace.tui.view_base import View
 from sumtrace.tui.views import VIEWS, views_css
@@ -203,9 +203,13 @@ async def test_stalled_scan_shows_the_awaited_step_and_hint() -> None:
         assert flow is not None and flow.status == "stalled" and app.state.selected_step == "mp_lookup"
         timeline = text_of(app.query_one("#timeline", BlockList))
         # No log wrote 0x87D00602 here: a stall carries a code only when a log wrote one (issue 10).
-        assert "overdue since" in timeline and "0x87D00602" not in timeline
+        step = app.step()
+        assert step is not None and step.due is not None
+        late = fmt_duration(app.state.now - step.due)  # from the step's due time and the injected now
+        assert late and f"overdue by {late}" in timeline and "0x87D00602" not in timeline
         evidence = flat(app.query_one("#evidence", BlockList))
-        assert "Overdue since" in evidence and "never received the WSUS server location" in evidence
+        assert f"Overdue by {late} (due {step.due:%H:%M:%S} UTC)" in evidence
+        assert "never received the WSUS server location" in evidence
 
 
 async def test_running_step_shows_next_step_with_due_time() -> None:

@@ -199,7 +199,9 @@ class SumtraceApp(App[int]):
         self._unsubscribe()
         # Whatever ended the app (quit, an exception, a test failing inside run_test), the driver
         # must stop too: its thread would otherwise keep the process alive.
-        if self._stop is not None and self.driver_running:
+        # A worker Textual cancelled first is no longer "running", but its thread's loop may be:
+        # stop it all the same (the demo hung at exit that way).
+        if self._stop is not None and (self.driver_running or self.driver_thread_alive):
             self.call_driver(self._stop)
 
     def on_resize(self) -> None:
@@ -271,9 +273,16 @@ class SumtraceApp(App[int]):
         w = self._driver_worker
         return w is not None and w.state in (WorkerState.PENDING, WorkerState.RUNNING) and not self.driver_done
 
+    @property
+    def driver_thread_alive(self) -> bool:
+        """The driver's own loop still runs, whatever Textual thinks of its worker: a thread worker
+        that Textual cancelled (at exit, on an error) keeps running its loop until told to stop."""
+        loop = self._driver_loop
+        return self.threaded and not self.driver_done and loop is not None and not loop.is_closed()
+
     def call_driver(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` where the driver runs: in its loop when threaded and alive, else here."""
-        if self.threaded and self.driver_running:
+        if self.threaded and (self.driver_running or self.driver_thread_alive):
             with self._early_lock:
                 loop = self._driver_loop
                 if loop is None:  # the thread is starting: it runs these first

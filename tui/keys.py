@@ -6,10 +6,14 @@ A :class:`KeySpec` says which binding id a key has (the name a user rebinds it b
 * :func:`app_bindings` builds the App's ``BINDINGS``. A key of ``where="app"`` runs an App action
   everywhere. A key of ``where="view"`` is routed to the view on screen (``key('<id>')``): the
   view's own ``action_*`` method runs when the view is listed in ``views``; from another view
-  the key first shows ``reach`` (find, filter and errors open the Log view), or does nothing;
+  the key first shows ``reach`` (find, filter and errors open the Log view), or passes on to
+  the focused widget. App and view keys are priority bindings: they act when the key arrives,
+  before the next key of the same burst is routed (see :mod:`sumtrace.tui.keygate`), except
+  while an input has the focus and the key types or edits its text;
 * :func:`list_bindings` and :func:`help_bindings` build the navigation keys of every list and
   the help screen's close key;
-* :func:`help_rows` gives the help screen its key list (with the user's own keys), and
+* :func:`help_rows` and :func:`help_sections` give the help screen its key list, grouped by
+  where each key works (with the user's own keys), and
   :mod:`sumtrace.tui.keydoc` writes the README's key table.
 
 The view-switching keys (``1``-``5``) are not in :data:`KEYS`: :func:`view_keys` makes them from
@@ -106,19 +110,20 @@ KEYS: Final[tuple[KeySpec, ...]] = (
             views=("log",), reach="log", palette="Filter log by flow IDs"),
     KeySpec("thread", "t", "thread", "Thread", "highlight the thread of the record under the cursor (again: off)",
             where="view", views=("log",), palette="Highlight thread"),
-    KeySpec("escape", "escape", "escape", "Close", "close the find/filter bar, or clear the filter",
-            where="view", views=("log",)),
+    KeySpec("escape", "escape", "escape", "Close",
+            "leave the input (Log: close the find/filter bar, else clear the filter)", where="view"),
     KeySpec("pane_left", "left", "pane(-1)", "Flows", "move to the flows pane", where="view", views=("scan",)),
     KeySpec("pane_right", "right", "pane(1)", "Steps", "move to the steps pane", where="view", views=("scan",)),
     KeySpec("palette", "ctrl+p", "command_palette", "Palette", "command palette: every action by name",
             priority=True),
     KeySpec("quit", "q", "quit", "Quit", "quit (Ctrl+Q quits too, even while typing)", show=True),
+    KeySpec("interrupt", "ctrl+c", "interrupt", "Quit", "quit, even while typing: press twice (the first asks)"),
     KeySpec("cursor_up", "up,k", "move(-1)", "Up", "previous item", where="list"),
     KeySpec("cursor_down", "down,j", "move(1)", "Down", "next item", where="list"),
     KeySpec("page_up", "pageup", "page(-1)", "Page up", "a page up", where="list"),
     KeySpec("page_down", "pagedown", "page(1)", "Page down", "a page down", where="list"),
-    KeySpec("first", "home", "edge(-1)", "First", "first item (Log: the oldest record)", where="list"),
-    KeySpec("last", "end", "edge(1)", "Last", "last item (Log: the newest record, and follow)", where="list"),
+    KeySpec("first", "home,g", "edge(-1)", "First", "first item (Log: the oldest record)", where="list"),
+    KeySpec("last", "end,G", "edge(1)", "Last", "last item (Log: the newest record, and follow)", where="list"),
     KeySpec("open", "enter", "open", "Open",
             "open: a flow shows its steps, a step its records, a log record the step it is evidence of",
             where="list"),
@@ -143,19 +148,24 @@ def key_table(views: Iterable[ViewInfo]) -> tuple[KeySpec, ...]:
 
 # ------------------------------------------------------------------------------------ bindings
 
-def _binding(spec: KeySpec, action: str) -> Binding:
+def _binding(spec: KeySpec, action: str, *, priority: bool = False) -> Binding:
     return Binding(spec.keys, action, spec.description, show=spec.show, key_display=spec.display or None,
-                   priority=spec.priority, tooltip=spec.help, id=spec.id)
+                   priority=priority or spec.priority, tooltip=spec.help, id=spec.id)
 
 
 def app_bindings(table: Iterable[KeySpec]) -> list[BindingType]:
-    """The App's ``BINDINGS``: app keys run their action, view keys go through ``key('<id>')``."""
+    """The App's ``BINDINGS``: app keys run their action, view keys go through ``key('<id>')``.
+
+    Every one is a priority binding, checked when the key arrives rather than after it went
+    through the focused widget: a key that opens an input must act before the keys typed after
+    it are routed (the App's key gate decides when an input keeps a key instead).
+    """
     out: list[BindingType] = []
     for spec in table:
         if spec.where == "app":
-            out.append(_binding(spec, spec.action))
+            out.append(_binding(spec, spec.action, priority=True))
         elif spec.where == "view":
-            out.append(_binding(spec, f"key('{spec.id}')"))
+            out.append(_binding(spec, f"key('{spec.id}')", priority=True))
     return out
 
 
@@ -209,8 +219,8 @@ def conflicts(table: Sequence[KeySpec], keymap: Mapping[str, str]) -> list[str]:
     """What the user's keys take from other bindings, said plainly (Textual resolves it silently).
 
     App and view keys share one binding map: a rebound key wins there and the other binding loses
-    it. A list's own keys (and Textual's Tab) are checked before the app's, so an app key equal
-    to one of them does nothing while a list has the focus.
+    it. App keys act when the key arrives, before a list's own keys (and Textual's Tab), so an
+    app key equal to one of them takes it from every list (or pane).
     """
     if not keymap:
         return []
@@ -228,10 +238,32 @@ def conflicts(table: Sequence[KeySpec], keymap: Mapping[str, str]) -> list[str]:
             for other in widget_level:
                 if label in {key_label(k) for k in keys_of(other, keymap)}:
                     where = "lists" if other.where == "list" else "every pane"
-                    out.append(f"{label} for {spec.id} is {other.id} in {where}, which comes first")
+                    out.append(f"{label} for {spec.id} takes it from {other.id} in {where}")
     return out
 
 
 def help_rows(table: Sequence[KeySpec], keymap: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
     """(keys, what it does, binding id) for the help screen, with the user's own keys."""
     return [(keys_label(s, keymap, " / "), s.help, s.id if s.rebindable else "") for s in table]
+
+
+def help_section(spec: KeySpec, titles: Mapping[str, str]) -> str:
+    """Where a key works, as the help screen heads its group (``titles``: view name → title)."""
+    if spec.where == "app":
+        return "Views" if spec.id.startswith("view_") else "Everywhere"
+    if spec.where == "view":
+        if not spec.views:
+            return "Every view"
+        return " and ".join(titles.get(v, v) for v in spec.views) + " view" + ("s" if len(spec.views) > 1 else "")
+    return {"list": "Lists (flows, steps, records, the log)", "help": "This help",
+            "textual": "Panes"}.get(spec.where, spec.where)
+
+
+def help_sections(table: Sequence[KeySpec], keymap: Mapping[str, str] | None = None,
+                  titles: Mapping[str, str] | None = None) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """The help screen's key groups, in the order each first appears in the table, rows as in
+    :func:`help_rows` (the user's own keys)."""
+    groups: dict[str, list[tuple[str, str, str]]] = {}
+    for spec, row in zip(table, help_rows(table, keymap)):
+        groups.setdefault(help_section(spec, titles or {}), []).append(row)
+    return list(groups.items())

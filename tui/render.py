@@ -45,6 +45,8 @@ THREAD_STYLE = Style(underline=True, bold=True)
 NEXT_STYLE = Style(color="cyan")
 HINT_STYLE = Style(color="bright_white")
 HEADER_STYLE = Style(dim=True, bold=True)
+# The top bar's count of failures and stalls not yet looked at (reverse: it must catch the eye).
+ANNOUNCE_STYLE = Style(color="bright_white", bgcolor="red", bold=True)
 
 
 @dataclass(slots=True)
@@ -157,8 +159,43 @@ def flow_ids(flow: Flow, step: Step | None = None) -> list[str]:
     return out
 
 
+NOT_REACHED = "not reached"
+
+
+def shown_status(flow: Flow, step: Step) -> str:
+    """The status word a person reads: a step still pending after a failed one is ``not reached``.
+
+    The tracker's vocabulary (``report --json``) keeps ``pending``: the flow will never get there,
+    which is a reading of the timeline, not a new state of the step.
+    """
+    if step.status != "pending":
+        return step.status
+    for st in flow.steps:
+        if st is step:
+            return step.status
+        if st.status == "failed":
+            return NOT_REACHED
+    return step.status
+
+
+def overdue(step: Step, now: datetime) -> str:
+    """``overdue by 12m`` for a stalled step with a due time (from the injected now), else ``""``."""
+    if step.status != "stalled" or step.due is None:
+        return ""
+    return f"overdue by {fmt_duration(max(now - step.due, timedelta(0))) or '0s'}"
+
+
+def when(dt: datetime | None, *, seconds: bool = True) -> str:
+    """A flow's start as its row shows it: ``11-27 19:12:05`` (``11-27 19:12`` when narrow)."""
+    if dt is None:
+        return ""
+    return dt.strftime("%m-%d %H:%M:%S" if seconds else "%m-%d %H:%M")
+
+
 def style_status(status: str) -> Style:
     """The status's style from the shared table (plain for a word it does not know)."""
+    if status == NOT_REACHED:
+        status = "pending"
     return _STATUS_STYLE.get(status, Style())
 
 
@@ -174,7 +211,7 @@ def file_state_style(state: str) -> Style:
 
 def glyph(status: str) -> str:
     """The status's glyph from the shared table (``?`` for a word it does not know)."""
-    look = STATUS_LOOK.get(status)
+    look = STATUS_LOOK.get("pending" if status == NOT_REACHED else status)
     return look.glyph if look is not None else "?"
 
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from sumtrace.flows.model import Flow, Step, UpdateRow
+from sumtrace.flows.vocab import ALARMING
 from sumtrace.live.pipeline import FileEvent
 from sumtrace.parsers.entry import Entry
 from sumtrace.tui.logindex import R_FILE, R_LINE, Item, LogIndex, Rec, as_record
@@ -27,6 +28,11 @@ from sumtrace.tui.logindex import R_FILE, R_LINE, Item, LogIndex, Rec, as_record
 Mode = Literal["live", "replay", "demo"]
 ROTATED_SHOWN = 30.0  # seconds a rotation/truncation shows as such once records flow again
 _CHANGE_STATE = {"opened": "live", "rotated": "rotated", "truncated": "truncated", "deleted": "missing"}
+# A failure or stall is news when it happened this close to "now": starting on a week of logs must
+# not announce every failure of the week (the Flows pane shows them), a replay announces as it goes.
+ANNOUNCE_WINDOW = timedelta(minutes=30)
+# A host whose zone is unknown has local times: "now" (UTC) may be up to 14 hours away from them.
+ANNOUNCE_WINDOW_LOCAL = ANNOUNCE_WINDOW + timedelta(hours=14)
 
 
 @dataclass(slots=True)
@@ -39,6 +45,16 @@ class FileState:
     detail: str = ""
     entries: int = 0
     changed: float = 0.0  # monotonic time of the last file event
+
+
+def alarm_time(flow: Flow) -> datetime | None:
+    """When a failed or stalled flow went wrong: the failure's record, or the stalled step's due time."""
+    for st in flow.steps:
+        if st.status == "failed":
+            return st.ended or st.at or flow.ended or flow.started
+        if st.status == "stalled":
+            return st.due or st.at or flow.started
+    return flow.ended or flow.started
 
 
 def default_step(flow: Flow) -> str | None:
@@ -90,6 +106,11 @@ class AppState:
         self.replaced: tuple[str, str | None] | None = None  # (gone id, its stand-in): the app says so once
         # How each binding id's keys read (the user's keymap applied), for hints like "Enter: ...".
         self.key_names: dict[str, str] = {}
+        # Announcements: alarming flows (failed, stalled) as last seen, the ones nobody has looked at
+        # yet (flow id -> status; the top bar counts them), and the news the app has not told yet.
+        self._alarming: dict[str, str] = {}
+        self.unseen: dict[str, str] = {}
+        self._fresh: list[str] = []
 
     def key(self, binding_id: str) -> str:
         """The keys of ``binding_id`` as the user has them (``Enter``, ``i``), for hints on screen."""
@@ -167,6 +188,38 @@ class AppState:
         self.flows_version += 1
         self._ev_map = None
         self.reselect()
+        self._track_alarms()
+
+    # ------------------------------------------------------------------ announcements
+
+    def _track_alarms(self) -> None:
+        """A flow that turned failed or stalled recently (or stalled -> failed) is news, unseen until selected."""
+        now = self.now
+        alarming: dict[str, str] = {}
+        for f in self.flows:
+            if f.status not in ALARMING:
+                continue
+            alarming[f.id] = f.status
+            if self._alarming.get(f.id) == f.status:
+                continue
+            t = alarm_time(f)
+            window = ANNOUNCE_WINDOW if f.zone_known else ANNOUNCE_WINDOW_LOCAL
+            if t is None or abs(now - t) <= window:
+                self.unseen[f.id] = f.status
+                self._fresh.append(f.id)
+        self._alarming = alarming  # a flow that recovers and fails again is news again
+        self.unseen = {k: v for k, v in self.unseen.items() if alarming.get(k) == v}
+
+    def mark_seen(self, flow_id: str | None) -> None:
+        """The user is looking at this flow (selected on the Scan view): its news is no longer news."""
+        if flow_id is not None:
+            self.unseen.pop(flow_id, None)
+
+    def take_news(self) -> list[Flow]:
+        """The flows that became news since the last call and are still unseen (the app tells them once)."""
+        fresh, self._fresh = self._fresh, []
+        wanted = {i for i in fresh if i in self.unseen}
+        return [f for f in self.flows if f.id in wanted]
 
     def current_scan(self) -> Flow | None:
         """The flow followed by default: the newest scan (else the newest flow)."""

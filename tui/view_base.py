@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.message import Message
@@ -85,6 +86,14 @@ class View(Container):
         return True
 
     # ------------------------------------------------------------------ keys every view has
+
+    def following(self) -> bool:
+        """Whether the view follows what arrives (the footer's ``f`` says on or off): the current scan."""
+        return self.state.follow_flow
+
+    def action_escape(self) -> None:
+        """Esc: leave what the view has open (an input, a bar). Nothing open: the key goes on."""
+        raise SkipAction()
 
     def action_follow(self) -> None:
         """``f``: follow the current scan again (the Log view follows the end of the log instead)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from rich.style import Style
 from rich.text import Text
 from textual import on
+from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.widgets import Input
 
@@ -58,12 +59,26 @@ class LookupView(View):
         """Nothing here follows the data: the result changes only with what is typed."""
 
     def shown(self) -> None:
+        """Prefill the selected step's error, selected: typing replaces it, Enter or → keeps it."""
         inp = self.w_input
         if not inp.value:
             st = self.state.step()
             if st is not None and st.error is not None:
                 inp.value = st.error.hex
+        inp.select_all()
         self._show(inp.value)
+
+    def action_escape(self) -> None:
+        """Esc: leave the input for the result (the app's keys work again); in the result: back to it."""
+        if self.w_input.has_focus:
+            self.w_result.focus()
+        else:
+            raise SkipAction()
+
+    @on(Input.Submitted, "#lookup-input")
+    def _submitted(self) -> None:
+        """Enter: read the result (the app's keys work again there; Tab or 5 goes back to the input)."""
+        self.w_result.focus()
 
     @on(Input.Changed, "#lookup-input")
     def _changed(self, event: Input.Changed) -> None:

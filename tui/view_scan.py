@@ -13,7 +13,8 @@ the tracker publishes a new snapshot on every update.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from rich.text import Text
@@ -25,6 +26,7 @@ from sumtrace.flows.catalog import spec
 from sumtrace.flows.model import Flow, Step
 from sumtrace.tui.logindex import R_FILE, R_LINE, R_UTC, as_record
 from sumtrace.tui.render import (
+    ANNOUNCE_STYLE,
     BOLD,
     DIM,
     HEADER_STYLE,
@@ -41,16 +43,20 @@ from sumtrace.tui.render import (
     hms,
     host_label,
     id_regex,
+    overdue,
     record_block,
     record_name,
     safe,
+    shown_status,
     style_status,
+    when,
 )
 from sumtrace.tui.state import AppState
 from sumtrace.tui.view_base import View
 from sumtrace.tui.widgets import BlockList
 
 WIDE = 110  # columns from which the flows list sits beside the timeline
+EVIDENCE_MIN = 3  # rows the evidence pane keeps when the steps need the room (its title and two rows)
 MAX_FLOWS_SHOWN = 300
 MAX_EVIDENCE_SHOWN = 300
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -85,7 +91,7 @@ class ScanView(View):
         layout: horizontal;
     }
     #scan.-wide #flows {
-        width: 38;
+        width: 48;
         height: 1fr;
         border-right: vkey $primary;
     }
@@ -110,10 +116,11 @@ class ScanView(View):
         height: 1fr;
     }
     #scan.-narrow #timeline {
-        height: 10fr;
+        height: 1fr;
     }
     #scan.-narrow #evidence {
-        height: 8fr;
+        height: 1fr;
+        min-height: 3;
     }
     """
 
@@ -123,6 +130,8 @@ class ScanView(View):
         self.w_timeline = BlockList(id="timeline")
         self.w_evidence = BlockList(id="evidence", cursor=False)
         self._evidence_drawn = 0.0
+        self._expanded: set[str] = set()  # the fold rows the user opened (their group keys)
+        self._folds: dict[str, str] = {}  # a fold row's flow id -> its group key
 
     def compose(self) -> ComposeResult:
         yield self.w_flows
@@ -158,11 +167,14 @@ class ScanView(View):
         # Elapsed times tick only for flows still going: redraw each second only then.
         ticking = any(f.status in ("running", "stalled") for f in flows)
         # Signatures from what is shown, not from "the tracker rebuilt": it rebuilds on every tick.
-        fsig: object = (tuple((f.id, f.status, f.label, f.started, f.ended) for f in flows[:MAX_FLOWS_SHOWN]),
+        fsig: object = (tuple((f.id, f.status, f.label, f.started, f.ended, fold_key(f))
+                              for f in flows[:MAX_FLOWS_SHOWN]),
                         len(flows), second if ticking else 0, state.selected_flow, state.follow_flow, wide,
-                        flows_w.size.width)
+                        flows_w.size.width, tuple(state.unseen), tuple(sorted(self._expanded)))
         if self.changed("flows", fsig, force):
-            blocks = flow_blocks(flows, now, flows_w.size.width - 2, grouped=wide, keep=state.selected_flow)
+            blocks = flow_blocks(flows, now, flows_w.size.width - 2, grouped=wide, keep=state.selected_flow,
+                                 expanded=self._expanded, unseen=state.unseen)
+            self._folds = {b.key: b.group for b in blocks if isinstance(b, FoldBlock)}
             flows_w.set_blocks(blocks, state.selected_flow)
             # 80 columns: the list on top takes only the rows it needs (up to 4). Set only on change:
             # a style change re-lays out (and repaints) the whole screen.
@@ -180,16 +192,31 @@ class ScanView(View):
         running = live and f is not None and any(s.status == "running" for s in f.steps)
         frame = state.frame // 2 if (state.animations and running) else -1
         sig = (_flow_sig(f), second if live else 0, state.selected_flow, state.selected_step, timeline.size.width,
-               frame)
+               frame, self.size.height)
         if self.changed("timeline", sig, force):
             if f is None:
                 timeline.set_blocks([])
                 timeline.border_title = "Steps"
             else:
-                blocks = timeline_blocks(f, now, timeline.size.width - 2, frame=frame)
+                blocks = timeline_blocks(f, now, timeline.size.width - 2, frame=frame, selected=state.selected_step)
                 timeline.set_blocks(blocks, state.selected_step)
                 timeline.border_title = flow_title(f, now)
+            self._fit_timeline(wide)
         self._refresh_evidence(force)
+
+    def _fit_timeline(self, wide: bool) -> None:
+        """Narrow: the steps take the rows they need and the evidence gives way first (down to its
+        title and two rows), so the selected failed step's error and hint read without scrolling."""
+        timeline = self.w_timeline
+        if wide:
+            height: object = "1fr"
+        else:
+            flows_rows = int(self._sigs.get("flows-height", "2"))  # type: ignore[call-overload]
+            room = self.size.height - flows_rows - EVIDENCE_MIN
+            height = max(3, min(len(timeline.lines_text) + 1, room))
+        if self._sigs.get("timeline-height") != height:
+            self._sigs["timeline-height"] = height
+            timeline.styles.height = height  # type: ignore[assignment]
 
     def _refresh_evidence(self, force: bool = False) -> None:
         state = self.state
@@ -231,6 +258,15 @@ class ScanView(View):
 
     @on(BlockList.Chosen, "#flows")
     def _flow_chosen(self, event: BlockList.Chosen) -> None:
+        """Enter: a fold row opens (or closes) its repeated flows; a flow moves on to its steps."""
+        group = self._folds.get(event.key)
+        if group is not None:
+            if group in self._expanded:
+                self._expanded.discard(group)
+            else:
+                self._expanded.add(group)
+            self.refresh_view(force=True)
+            return
         self.w_timeline.focus()
 
     @on(BlockList.Highlighted, "#timeline")
@@ -279,12 +315,33 @@ def elapsed(flow: Flow, now: datetime) -> timedelta | None:
 
 
 
+def fold_key(flow: Flow) -> str | None:
+    """What makes flows identical repeats (host, kind, status, every step's status and error): the
+    2013 client's 23 "policy ok" in a row fold into one row. A flow still going never folds."""
+    if flow.status in ("running", "stalled") or not flow.steps:
+        return None
+    steps = ",".join(f"{s.key}={s.status}{':' + s.error.hex if s.error else ''}" for s in flow.steps)
+    return f"{flow.host}|{flow.kind}|{flow.status}|{steps}"
+
+
+@dataclass(slots=True)
+class FoldBlock(Block):
+    """A fold row: the newest of ``count`` identical flows (``group`` is their :func:`fold_key`)."""
+
+    group: str = ""
+    count: int = 1
+
+
 def flow_blocks(flows: Sequence[Flow], now: datetime, width: int, *, grouped: bool,
-                keep: str | None = None) -> list[Block]:
+                keep: str | None = None, expanded: Set[str] = frozenset(),
+                unseen: Mapping[str, str] | None = None) -> list[Block]:
     """The Flows pane: hosts and their flows, newest first (grouped under host headings when wide).
 
-    At most ``MAX_FLOWS_SHOWN`` (the newest, plus ``keep``, the selected one): a site server's
-    logs can hold thousands over the retention window, and nobody scrolls through those here.
+    Identical repeats (:func:`fold_key`) fold into their newest, with a count and that last start
+    time; Enter opens the fold (its key in ``expanded``), and a fold holding ``keep`` (the
+    selected flow) is open. ``unseen`` flows (news nobody has looked at) are marked. At most
+    ``MAX_FLOWS_SHOWN`` (the newest, plus ``keep``): a site server's logs can hold thousands
+    over the retention window, and nobody scrolls through those here.
     """
     blocks: list[Block] = []
     older = 0
@@ -306,23 +363,44 @@ def flow_blocks(flows: Sequence[Flow], now: datetime, width: int, *, grouped: bo
         blocks.append(Block("-empty", [Line(Text("No scan, policy or WSUS sync seen yet. Waiting for log records…",
                                                  style=DIM), wrap=True)], selectable=False))
         return blocks
-    if grouped:
-        for host, hflows in hosts.items():
+    marks = unseen or {}
+    hw = 0 if grouped else (min(12, max(len(n) for n in names.values())) if multi else 0)
+    for host, hflows in (hosts.items() if grouped else [("", list(flows))]):
+        if grouped:
             head = Text(safe(names[host]) or "(unknown host)", style=HEADER_STYLE)
             blocks.append(Block(f"-host-{host}", [Line(head)], selectable=False))
-            for f in hflows:
-                blocks.append(_flow_block(f, now, width, host="", host_col=0))
-    else:
-        hw = min(12, max(len(n) for n in names.values())) if multi else 0
-        for f in flows:
-            blocks.append(_flow_block(f, now, width, host=names[f.host], host_col=hw))
+        groups: dict[str, list[Flow]] = {}
+        for f in hflows:
+            k = fold_key(f)
+            if k is not None:
+                groups.setdefault(k, []).append(f)
+        for f in hflows:
+            k = fold_key(f)
+            members = groups.get(k, []) if k is not None else []
+            host_name = "" if grouped else names[f.host]
+            if len(members) < 2:
+                blocks.append(_flow_block(f, now, width, host=host_name, host_col=hw, unseen=f.id in marks))
+                continue
+            if f is not members[0]:
+                continue  # shown under its fold row, when open
+            assert k is not None
+            opened = k in expanded or any(m.id == keep for m in members[1:])
+            row = _flow_block(f, now, width, host=host_name, host_col=hw, unseen=f.id in marks,
+                              count=len(members), opened=opened)
+            blocks.append(FoldBlock(row.key, row.lines, group=k, count=len(members)))
+            if opened:
+                for m in members[1:]:
+                    blocks.append(_flow_block(m, now, width, host=host_name, host_col=hw, unseen=m.id in marks,
+                                              member=True))
     if older:
         blocks.append(Block("-older", [Line(Text(f"… and {older:,} older flows (the merged log has their records)",
                                                  style=DIM))], selectable=False))
     return blocks
 
 
-def _flow_block(f: Flow, now: datetime, width: int, *, host: str, host_col: int) -> Block:
+def _flow_block(f: Flow, now: datetime, width: int, *, host: str, host_col: int, unseen: bool = False,
+                count: int = 1, opened: bool = False, member: bool = False) -> Block:
+    """One flow row: glyph, [host], label (a fold's count), status, start date and time, elapsed."""
     st = f.status
     sty = style_status(st)
     t = Text(no_wrap=True)
@@ -330,17 +408,23 @@ def _flow_block(f: Flow, now: datetime, width: int, *, host: str, host_col: int)
     if host_col:
         t.append_text(cell(safe(host), host_col, DIM))
         t.append(" ")
-    label = safe(f.label or f.id)
+    label = ("  " if member else "") + safe(f.label or f.id)
     took = elapsed(f, now)
     right = Text()
-    word = st
-    right.append(f"{word:<10}", sty)
-    if width >= 46:
-        # "?" after the time: a local time, zone unknown
-        right.append(f"{hms(f.started):>8}{' ' if f.zone_known else '?'}", DIM)
+    right.append(f"{st:<10}", ANNOUNCE_STYLE if unseen else sty)
+    # The start date and time tell repeats apart; "?" after it: a local time, zone unknown.
+    stamp = when(f.started, seconds=width >= 60)
+    right.append(f"{stamp:>{14 if width >= 60 else 11}}{' ' if f.zone_known else '?'}", DIM)
     right.append(f"{fmt_duration(took):>6}", sty if st == "running" else DIM)
+    tail = Text()
+    if count > 1:
+        tail.append(f" ×{count}{' ▾' if opened else ' ▸'}", BOLD)
     lw = max(8, width - 2 - (host_col + 1 if host_col else 0) - right.cell_len - 1)
-    t.append_text(cell(label, lw, BOLD if st in ("running", "failed", "stalled") else ""))
+    body = Text(label, BOLD if st in ("running", "failed", "stalled") else "")
+    if body.cell_len + tail.cell_len > lw:
+        body = cell(body, max(1, lw - tail.cell_len))
+    body.append_text(tail)
+    t.append_text(cell(body, lw))
     t.append(" ")
     t.append_text(right)
     return Block(f.id, [Line(t)])
@@ -350,7 +434,7 @@ def _flow_block(f: Flow, now: datetime, width: int, *, host: str, host_col: int)
 
 def _columns(width: int) -> dict[str, int]:
     wide = width >= 100
-    return {"title": 30 if wide else 22, "status": 10, "utc": 8, "local": 8 if width >= 88 else 0,
+    return {"title": 30 if wide else 22, "status": 11, "utc": 8, "local": 8 if width >= 88 else 0,
             "took": 6, "joined": 1 if width >= 130 else 0}
 
 
@@ -378,11 +462,15 @@ def _frontier(flow: Flow) -> Step | None:
     return None
 
 
-def timeline_blocks(flow: Flow, now: datetime, width: int, *, frame: int = -1) -> list[Block]:
+def timeline_blocks(flow: Flow, now: datetime, width: int, *, frame: int = -1,
+                    selected: str | None = None) -> list[Block]:
     """One block per step of the flow's kind, in order. ``frame`` >= 0 animates the running step.
 
     Only a running flow's running step ticks (elapsed time, spinner): in a flow that already
-    failed or finished, a step still marked running is not going anywhere.
+    failed or finished, a step still marked running is not going anywhere. A step pending after
+    a failed one reads ``not reached``; a stalled one says how long it is overdue. The
+    ``selected`` step's error and hint are drawn whole (wrapped); the others' hints take one row
+    when narrow.
     """
     c = _columns(width)
     live = flow.status == "running"
@@ -402,7 +490,8 @@ def timeline_blocks(flow: Flow, now: datetime, width: int, *, frame: int = -1) -
         t.append_text(cell(st.title, c["title"], BOLD if (waiting or st.status in ("running", "failed", "stalled"))
                            else ("" if st.status not in ("pending", "unobserved") else DIM)))
         t.append(" ")
-        t.append_text(cell("next" if waiting else st.status, c["status"], NEXT_STYLE if waiting else sty))
+        word = "next" if waiting else shown_status(flow, st)
+        t.append_text(cell(word, c["status"], NEXT_STYLE if waiting else sty))
         t.append(" ")
         t.append(f"{hms(st.at):<{c['utc']}} ")
         if c["local"]:
@@ -418,25 +507,26 @@ def timeline_blocks(flow: Flow, now: datetime, width: int, *, frame: int = -1) -
         if (waiting or (st.status == "running" and live)) and st.due is not None:
             due = f"due {hms(st.due)} ({ago(st.due - now)})"
             detail = f"{due} · {detail}" if detail else due
-        if st.status == "stalled" and st.due is not None:
-            overdue = f"overdue since {hms(st.due)}"
-            detail = f"{overdue} · {detail}" if detail else overdue
+        late = overdue(st, now)
+        if late:
+            detail = f"{late} · {detail}" if detail else late
         t.append(detail, NEXT_STYLE if waiting else "")
         if c["joined"] and st.joined_by:
             t.append(f"  via {safe(st.joined_by)}", DIM)
         lines = [Line(t)]
+        whole = st.key == selected
         if st.error is not None and st.status in ("failed", "stalled", "warning"):
             e = Text(no_wrap=True)
             e.append("    ")
             e.append(f"{st.error.hex} {st.error.name}", sty)
             e.append(f"  {st.error.meaning}", DIM)
-            lines.append(Line(e))
-        if st.hint and st.status in ("failed", "stalled", "warning") and st.hint not in shown_hints:
+            lines.append(Line(e, wrap=whole, indent=4))
+        if st.hint and st.status in ("failed", "stalled", "warning") and (whole or st.hint not in shown_hints):
             shown_hints.add(st.hint)
             h = Text()
             h.append("    → ", NEXT_STYLE)
             h.append(safe(st.hint), HINT_STYLE)
-            lines.append(Line(h, wrap=True, indent=6, max_lines=1 if width < 100 else 3))
+            lines.append(Line(h, wrap=True, indent=6, max_lines=0 if whole else (1 if width < 100 else 3)))
         blocks.append(Block(st.key, lines))
     return blocks
 
@@ -466,7 +556,7 @@ def evidence_blocks(flow: Flow | None, step: Step | None, now: datetime, width: 
     sty = style_status(step.status)
     head = Text()
     head.append(f"{glyph(step.status)} {step.title}", sty + BOLD)
-    head.append(f" · {step.status}", sty)
+    head.append(f" · {shown_status(flow, step)}", sty)
     if step.at is not None and not flow.zone_known:
         head.append(f" · {hms(step.at)} local (zone unknown)")
     elif step.at is not None:
@@ -490,9 +580,12 @@ def evidence_blocks(flow: Flow | None, step: Step | None, now: datetime, width: 
         lines.append(Line(ht, wrap=True, indent=2))
     if step.due is not None and step.status in ("running", "pending", "stalled"):
         dt = Text("  ")
-        word = "Overdue since" if step.status == "stalled" else "Expected by"
         zone = "UTC" if flow.zone_known else "local (zone unknown)"
-        dt.append(f"{word} {hms(step.due)} {zone} ({ago(step.due - now)})", NEXT_STYLE)
+        late = overdue(step, now)
+        if late:
+            dt.append(f"{late[:1].upper()}{late[1:]} (due {hms(step.due)} {zone})", NEXT_STYLE)
+        else:
+            dt.append(f"Expected by {hms(step.due)} {zone} ({ago(step.due - now)})", NEXT_STYLE)
         if step.expected:
             dt.append(f"; this step normally takes up to {fmt_duration(step.expected)}", DIM)
         lines.append(Line(dt, wrap=True, indent=2))

@@ -105,6 +105,8 @@ class KeyBar(Widget):
 
     def set_keys(self, items: Sequence[tuple[str, str, str]], tail: tuple[str, str, str] | None = None) -> None:
         """(key as shown, label, app action) for each key, and the one drawn at the right edge."""
+        if list(items) == self._items and tail == self._tail:
+            return
         self._items = list(items)
         self._tail = tail
         self.refresh()

@@ -113,9 +113,12 @@ class BlockList(ScrollView, can_focus=True):
         self.refresh()
 
     def on_resize(self, event: events.Resize) -> None:
-        if self._content_width() != self._laid_width and self._blocks:
+        if not self._blocks:
+            return
+        if self._content_width() != self._laid_width:
             self._layout()
-            self._reveal()
+        # Wider or shorter (a pane that gives way to another): the cursor's block stays in view.
+        self._reveal()
 
     def on_focus(self) -> None:
         self.refresh()
@@ -264,6 +267,7 @@ def _fit(line: Line, width: int, console: object) -> list[Text]:
     else:
         first = text.wrap(console, width, no_wrap=False)[0]  # type: ignore[arg-type]
         rest = text[len(first.plain):]
+        rest = rest[len(rest.plain) - len(rest.plain.lstrip(" ")):]  # the break's space ends the first row
         rest.no_wrap = False
         parts = [first]
         if rest.plain.strip():

@@ -15,13 +15,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from sumtrace.flows.catalog import STEPS_BY_KIND
-from sumtrace.flows.vocab import STEP_STATUSES
 from sumtrace.tui.keys import help_bindings
 from sumtrace.tui.render import (
+    ANNOUNCE_STYLE,
     BOLD,
     DIM,
+    HEADER_STYLE,
     ID_STYLE,
     MATCH_STYLE,
+    NEXT_STYLE,
     SEVERITY_STYLE,
     Block,
     Line,
@@ -30,40 +32,78 @@ from sumtrace.tui.render import (
 )
 from sumtrace.tui.widgets.blocklist import BlockList
 
+# What each status means, in the words of the Scan view (one row each in the legend).
+STATUS_MEANING: dict[str, str] = {
+    "ok": "the step's own record says it succeeded",
+    "warning": "done, with a warning (no alarm)",
+    "failed": "its own record says it failed: error, meaning, what to check",
+    "running": "started, no outcome yet",
+    "stalled": "past its due time without an outcome: overdue by how long",
+    "pending": "not started yet; 'next' while the flow waits for it, with its due time",
+    "not reached": "after a failed step: the flow never got there",
+    "unobserved": "the log that shows it is not loaded, or rolled over",
+    "incomplete": "(a flow) its logs end before it does",
+}
+_LEGEND_STATUS = {"not reached": "pending"}  # drawn like pending; the word says why
 
-def help_blocks(keys: Sequence[tuple[str, str, str]]) -> list[Block]:
-    """``keys`` are (keys, what it does, binding id) rows, in the key table's order."""
-    column = min(24, max((len(k) for k, _, _ in keys), default=0) + 2)  # every key fits, no wider
-    blocks = [Block("h0", [Line(Text("sumtrace: each step of a ConfigMgr software-update scan, live", style=BOLD)),
-                           Line(Text(""))], selectable=False)]
-    for i, (k, d, binding_id) in enumerate(keys):
-        t = Text()
-        t.append(f"{k:<{column - 1}} ", BOLD)
-        t.append(d)
-        if binding_id:
-            t.append(f"  [{binding_id}]", DIM)
-        blocks.append(Block(f"k{i}", [Line(t, wrap=True, indent=column)], selectable=False))
-    blocks.append(Block("ids", [Line(Text("\n[ids] name the keys in keymap.toml: see the README, 'The screen'.",
+
+def _heading(key: str, title: str) -> list[Block]:
+    return [Block(f"{key}-gap", [Line(Text(""))], selectable=False),
+            Block(key, [Line(Text(title, style=HEADER_STYLE))], selectable=False)]
+
+
+def help_blocks(sections: Sequence[tuple[str, Sequence[tuple[str, str, str]]]]) -> list[Block]:
+    """``sections`` are (where, rows) groups; a row is (keys, what it does, binding id), in the key
+    table's order. Every line is its own :class:`Line` (no raw newline reaches the screen), so the
+    list wraps and scrolls inside the dialog at any size."""
+    rows = [r for _, rs in sections for r in rs]
+    # Most keys fit the column (a longer one pushes its text along); no wider than the longest.
+    column = min(12, max((len(k) for k, _, _ in rows), default=0) + 2)
+    blocks = [Block("h0", [Line(Text("sumtrace: each step of a ConfigMgr software-update scan, live", style=BOLD),
+                                wrap=True)], selectable=False)]
+    n = 0
+    for title, srows in sections:
+        blocks.extend(_heading(f"s-{title}", title))
+        for k, d, binding_id in srows:
+            t = Text()
+            t.append(f"{k:<{column - 1}}", BOLD)
+            t.append(" ")
+            t.append(d)
+            if binding_id:
+                t.append(f"  [{binding_id}]", DIM)
+            blocks.append(Block(f"k{n}", [Line(t, wrap=True, indent=column)], selectable=False))
+            n += 1
+    blocks.append(Block("ids", [Line(Text("[ids] name the keys in keymap.toml: see the README, 'The screen'.",
                                           style=DIM), wrap=True)], selectable=False))
-    legend = Text("\nStatuses: ")
-    for st in (*STEP_STATUSES, "incomplete"):
-        legend.append(f"{glyph(st)} {st}", style_status(st))
-        legend.append("  ")
-    blocks.append(Block("legend", [Line(legend, wrap=True, indent=10)], selectable=False))
-    sev = Text("Records: ")
+    blocks.extend(_heading("legend", "Statuses (steps and flows)"))
+    for st, meaning in STATUS_MEANING.items():
+        look = _LEGEND_STATUS.get(st, st)
+        t = Text()
+        t.append(f"{glyph(look)} {st:<12}", style_status(look))
+        t.append(meaning)
+        blocks.append(Block(f"st-{st}", [Line(t, wrap=True, indent=14)], selectable=False))
+    nxt = Text("… next        ", NEXT_STYLE)
+    nxt.append("the step the flow waits for now (cyan), due at the time shown")
+    blocks.append(Block("st-next", [Line(nxt, wrap=True, indent=14)], selectable=False))
+    blocks.extend(_heading("colours", "Colours"))
+    sev = Text()
     sev.append(" error ", SEVERITY_STYLE["error"])
     sev.append(" ")
     sev.append(" warning ", SEVERITY_STYLE["warning"])
-    sev.append("  IDs of the selected flow ")
-    sev.append("like this", ID_STYLE)
-    sev.append("  find matches ")
-    sev.append("like this", MATCH_STYLE)
-    blocks.append(Block("sev", [Line(sev, wrap=True)], selectable=False))
-    blocks.append(Block("steps", [Line(Text("\nA step is 'next' while the flow waits for it, with the time it is "
-                                            "due; past that it is 'stalled' and says what to check. 'unobserved' "
-                                            "means the logs that show it are not loaded or rolled over.", style=DIM),
-                                       wrap=True)], selectable=False))
-    kinds = Text("\nSteps per flow kind: " + "; ".join(f"{k}: {len(v)}" for k, v in STEPS_BY_KIND.items()), style=DIM)
+    sev.append(" records, as CMTrace colours them")
+    blocks.append(Block("sev", [Line(sev, wrap=True, indent=2)], selectable=False))
+    marks = Text()
+    marks.append("like this", ID_STYLE)
+    marks.append(" the selected flow's IDs   ")
+    marks.append("like this", MATCH_STYLE)
+    marks.append(" find matches")
+    blocks.append(Block("marks", [Line(marks, wrap=True, indent=2)], selectable=False))
+    top = Text()
+    top.append(" ! 2 new ", ANNOUNCE_STYLE)
+    top.append(" (top bar) failures or stalls not yet looked at; selecting the flow clears it")
+    blocks.append(Block("announce", [Line(top, wrap=True, indent=2)], selectable=False))
+    kinds = Text("Steps per flow kind: " + "; ".join(f"{k}: {len(v)}" for k, v in STEPS_BY_KIND.items()), style=DIM)
+    blocks.append(Block("kinds-gap", [Line(Text(""))], selectable=False))
     blocks.append(Block("kinds", [Line(kinds, wrap=True)], selectable=False))
     return blocks
 
@@ -94,9 +134,10 @@ class HelpScreen(ModalScreen[None]):
     """
     BINDINGS = help_bindings()
 
-    def __init__(self, keys: Sequence[tuple[str, str, str]], closing: str = "Esc, F1 or q") -> None:
+    def __init__(self, sections: Sequence[tuple[str, Sequence[tuple[str, str, str]]]],
+                 closing: str = "Esc, F1 or q") -> None:
         super().__init__()
-        self._blocks = help_blocks(keys)
+        self._blocks = help_blocks(sections)
         self._close_keys = closing
 
     def compose(self) -> ComposeResult:
