@@ -34,9 +34,12 @@ from typing import Any, ClassVar
 
 from rich.style import Style
 from rich.text import Text
+from textual import events
+from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from sumtrace.flows.escape import one_line
@@ -45,9 +48,27 @@ from sumtrace.flows.tracker import Tracker
 from sumtrace.live.control import Clock, Driver, DriverControl, ViewFreeze, wall_clock
 from sumtrace.live.pipeline import Batch, FileEvent, Pipeline
 from sumtrace.parsers.entry import Entry
+from sumtrace.tui.keygate import HOLD_LIMIT, KeyGate, app_may_take
 from sumtrace.tui.keymap import Keymap, read_keymap
-from sumtrace.tui.keys import app_bindings, conflicts, help_rows, key_label, key_table, keys_label, keys_of
-from sumtrace.tui.render import DIM, file_state_style, hms, safe, style_status
+from sumtrace.tui.keys import (
+    app_bindings,
+    conflicts,
+    help_sections,
+    key_label,
+    key_table,
+    keys_label,
+    keys_of,
+)
+from sumtrace.tui.render import (
+    ANNOUNCE_STYLE,
+    DIM,
+    file_state_style,
+    glyph,
+    hms,
+    host_label,
+    safe,
+    style_status,
+)
 from sumtrace.tui.screen import MainScreen
 from sumtrace.tui.state import AppState, Mode
 from sumtrace.tui.view_base import View
@@ -131,6 +152,8 @@ class SumtraceApp(App[int]):
         self.refresh_seconds = 0.0
         # The user's keys, read once at start (applied, and any complaint shown, once mounted).
         self._key_specs = {spec.id: spec for spec in self.KEY_TABLE}
+        self._gate = KeyGate()
+        self._interrupted = -10.0  # when Ctrl+C was last pressed (monotonic): twice quits
         self.keymap: Keymap = read_keymap({s.id for s in self.KEY_TABLE if s.rebindable})
         self.keymap.problems.extend(conflicts(self.KEY_TABLE, self.keymap.keys))
         self.state.key_names = {s.id: keys_label(s, self.keymap.keys, " / ") for s in self.KEY_TABLE}
@@ -220,8 +243,19 @@ class SumtraceApp(App[int]):
             self.set_keymap(km.keys)
         if km.message:
             self.notify(km.message, title="Keymap", severity="warning", markup=False, timeout=12)
+        self._render_keybar()
+
+    def _render_keybar(self) -> None:
+        """The footer's keys, each toggle labelled with its state now (``p Resume`` while paused,
+        ``f Follow: off``); redrawn only when a label changes."""
+        labels: dict[str, str] = {}
+        if self.control.paused:
+            labels["pause"] = "Resume"
+        if self._mounted:
+            labels["follow"] = "Follow: on" if self.main.current.following() else "Follow: off"
         shown = [s for s in self.KEY_TABLE if s.show]
-        items = [(self._key_display(s.id), s.description, self._binding_action(s.id)) for s in shown]
+        items = [(self._key_display(s.id), labels.get(s.id, s.description), self._binding_action(s.id))
+                 for s in shown]
         palette = self._key_specs["palette"]
         self.main.keybar.set_keys(items, (self._key_display("palette"), "palette", palette.action))
 
@@ -237,17 +271,87 @@ class SumtraceApp(App[int]):
         return f"key('{spec.id}')" if spec.where == "view" else spec.action
 
     async def action_key(self, binding_id: str) -> None:
-        """A view key: run it on the view on screen if it applies there, else where it leads (``reach``)."""
+        """A view key: run it on the view on screen if it applies there, else where it leads (``reach``).
+
+        A key that applies nowhere here (``←`` outside the Scan view, Esc with nothing to leave)
+        is skipped, so it goes on to the focused widget (a table's own ``←``).
+        """
         spec = self._key_specs.get(binding_id)
         if spec is None:
-            return
+            raise SkipAction()
         view: View | None = self.main.current
         if spec.views and view is not None and view.NAME not in spec.views:
             view = self._show(spec.reach) if spec.reach else None
-        if view is None:
-            return
-        await self.run_action(spec.action, view)
+        if view is None or not await self.run_action(spec.action, view):
+            raise SkipAction()
         self._render_topbar()
+
+    # ------------------------------------------------------------------ routing keys (see tui/keygate.py)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys and pastes from the terminal: held while an action's effects are pending, else routed."""
+        if isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded and self._mounted:
+            if self._gate.holding:
+                self._gate.held.append(event)
+                return
+            await self._route(event)
+            return
+        await super().on_event(event)
+
+    async def _route(self, event: events.Key | events.Paste) -> None:
+        """Textual's routing (priority bindings, then the focused widget), then hold what follows
+        if an app key acted (its focus change is one callback away) or Enter submitted an input."""
+        gate = self._gate
+        focused = self.focused
+        gate.arriving = event if isinstance(event, events.Key) else None
+        gate.acted = False
+        try:
+            await super().on_event(event)
+        finally:
+            gate.arriving = None
+        if gate.acted:
+            gate.hold()
+            self.call_later(self._release_keys)
+        elif isinstance(event, events.Key) and event.key == "enter" and isinstance(focused, Input):
+            gate.hold(until_submitted=True)
+            self.set_timer(HOLD_LIMIT, self._release_keys)
+
+    async def _release_keys(self) -> None:
+        """Route the held keys, in order, to wherever the focus is now (until one holds again)."""
+        gate = self._gate
+        if not gate.holding:
+            return
+        gate.release()
+        while gate.held and not gate.holding:
+            await self._route(gate.held.popleft())
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """An input's submission was handled (it bubbled up here): the keys typed after Enter go on."""
+        if self._gate.awaiting_submit:
+            self.call_later(self._release_keys)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """An arriving key's app binding acts unless an input or a dialog keeps the key (keygate)."""
+        key = self._gate.arriving
+        if key is None:
+            return True
+        dialog = self.screen is not self.main
+        if not app_may_take(key, self.focused, dialog=dialog):
+            return False
+        self._gate.acted = True
+        return True
+
+    async def action_interrupt(self) -> None:
+        """Ctrl+C: quit when pressed twice within 3 s; the first press says so (a stray Ctrl+C
+        must not end a watch)."""
+        now = time.monotonic()
+        if now - self._interrupted <= 3.0:
+            await self.action_quit()
+            return
+        self._interrupted = now
+        quit_keys = keys_label(self._key_specs["quit"], self.keymap.keys, " or ")
+        self.notify(f"Press Ctrl+C again to quit ({quit_keys} quits at once).", title="Quit?", markup=False,
+                    timeout=3)
 
     # ================================================================== driver, signals, shutdown
 
@@ -457,8 +561,37 @@ class SumtraceApp(App[int]):
     # ================================================================== drawing
 
     def _render(self, force: bool = False) -> None:
+        state = self.state
+        if self.main.current.NAME == "scan":
+            state.mark_seen(state.selected_flow)  # on screen: seen
         self._render_topbar()
+        self._render_keybar()
         self.main.current.refresh_view(force)
+        news = state.take_news()
+        if news:
+            self._announce(news)
+
+    def _announce(self, news: list[Flow]) -> None:
+        """A failure or stall appeared that nobody is looking at: one notification per refresh."""
+        failed = any(f.status == "failed" for f in news)
+        lines = []
+        for f in news[:3]:
+            st = f.current
+            what = f"{glyph(f.status)} {safe(f.label or f.id)} on {safe(host_label(f))}: {f.status}"
+            if st is not None:
+                what += f" at {st.title}"
+                if st.error is not None:
+                    what += f" ({st.error.hex})"
+            lines.append(what)
+        if len(news) > 3:
+            lines.append(f"… and {len(news) - 3} more")
+        if self.main.current.NAME != "scan":
+            lines.append(f"{self.state.key('view_scan')}: the Scan view shows them")
+        kind = "failure" if failed and all(f.status == "failed" for f in news) else (
+            "stall" if not failed else "failure or stall")
+        title = f"New {kind}" if len(news) == 1 else f"{len(news)} new failures and stalls"
+        self.notify("\n".join(lines), title=title, severity="error" if failed else "warning", markup=False,
+                    timeout=10)
 
     def _render_topbar(self) -> None:
         """The state line: (priority, text) parts; the bar drops the least important when narrow."""
@@ -492,6 +625,12 @@ class SumtraceApp(App[int]):
             parts.append((8, Text(f" +{_compact(new)} new ", Style(reverse=True, bold=True))))
         if self.pending_lost:
             parts.append((8, Text(f"{_compact(self.pending_lost)} dropped", style_status("failed"))))
+        if state.unseen:
+            counts: dict[str, int] = {}
+            for status in state.unseen.values():
+                counts[status] = counts.get(status, 0) + 1
+            news = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+            parts.append((9, Text(f" ! new: {news} ", ANNOUNCE_STYLE)))
         replayed = state.mode != "live"
         if replayed and state.zone_unknown_seen and not state.zone_known_seen:
             parts.append((5, Text(f"{hms(state.now)} zone?")))  # the records' local time, zone unknown
@@ -520,7 +659,8 @@ class SumtraceApp(App[int]):
         """F1: the keys as the user has them (keymap applied), with their ids for ``keymap.toml``."""
         if not isinstance(self.screen, HelpScreen):
             closing = self._key_specs["close_help"]
-            self.push_screen(HelpScreen(help_rows(self.KEY_TABLE, self.keymap.keys),
+            titles = {v.NAME: v.TITLE for v in self.VIEW_CLASSES}
+            self.push_screen(HelpScreen(help_sections(self.KEY_TABLE, self.keymap.keys, titles),
                                         keys_label(closing, self.keymap.keys, ", ")))
 
     # ================================================================== pause, step

@@ -91,7 +91,9 @@ class ScanView(View):
         layout: horizontal;
     }
     #scan.-wide #flows {
-        width: 48;
+        width: 34%;
+        min-width: 46;
+        max-width: 64;
         height: 1fr;
         border-right: vkey $primary;
     }
@@ -413,8 +415,9 @@ def _flow_block(f: Flow, now: datetime, width: int, *, host: str, host_col: int,
     right = Text()
     right.append(f"{st:<10}", ANNOUNCE_STYLE if unseen else sty)
     # The start date and time tell repeats apart; "?" after it: a local time, zone unknown.
-    stamp = when(f.started, seconds=width >= 60)
-    right.append(f"{stamp:>{14 if width >= 60 else 11}}{' ' if f.zone_known else '?'}", DIM)
+    seconds = width >= 51
+    stamp = when(f.started, seconds=seconds)
+    right.append(f"{stamp:>{14 if seconds else 11}}{' ' if f.zone_known else '?'}", DIM)
     right.append(f"{fmt_duration(took):>6}", sty if st == "running" else DIM)
     tail = Text()
     if count > 1:
