@@ -136,28 +136,36 @@ def report_text(flows: list[Flow], updates: list[UpdateRow], files: list[dict[st
     return "\n".join(out)
 
 
-def report_markdown(flows: list[Flow], updates: list[UpdateRow], files: list[dict[str, Any]]) -> str:
-    out: list[str] = ["# sumtrace report", ""]
-    for flow in flows:
-        out.append(f"## {md(flow.host)}: {md(title(flow))} — {flow.status}")
+MARKDOWN_TITLE = "# sumtrace report"
+
+
+def flow_markdown(flow: Flow) -> str:
+    """One flow's section of :func:`report_markdown` (the TUI exports a flow with it, word for word)."""
+    out: list[str] = [f"## {md(flow.host)}: {md(title(flow))} — {flow.status}", ""]
+    if not flow.zone_known:
+        out.append(f"Times are the host's local times ({ZONE_UNKNOWN}: no log of this machine gives its bias).")
         out.append("")
-        if not flow.zone_known:
-            out.append(f"Times are the host's local times ({ZONE_UNKNOWN}: no log of this machine gives its bias).")
+    out.append(f"| step | status | {'UTC' if flow.zone_known else 'local (zone unknown)'} | duration | detail |")
+    out.append("|---|---|---|---|---|")
+    for st in flow.steps:
+        detail = md(st.detail)
+        if st.error:
+            detail += f" **{md(st.error.hex)} {md(st.error.name)}**"
+        when = iso_utc(st.at) if flow.zone_known else iso_local(st.at)
+        out.append(f"| {md(st.key)} | {GLYPH.get(st.status, '')} {st.status} | {when or ''} | "
+                   f"{fmt_duration(st.duration)} | {detail} |")
+    for st in flow.steps:
+        if st.hint and st.status in ("failed", "stalled", "warning"):
             out.append("")
-        out.append(f"| step | status | {'UTC' if flow.zone_known else 'local (zone unknown)'} | duration | detail |")
-        out.append("|---|---|---|---|---|")
-        for st in flow.steps:
-            detail = md(st.detail)
-            if st.error:
-                detail += f" **{md(st.error.hex)} {md(st.error.name)}**"
-            when = iso_utc(st.at) if flow.zone_known else iso_local(st.at)
-            out.append(f"| {md(st.key)} | {GLYPH.get(st.status, '')} {st.status} | {when or ''} | "
-                       f"{fmt_duration(st.duration)} | {detail} |")
-        for st in flow.steps:
-            if st.hint and st.status in ("failed", "stalled", "warning"):
-                out.append("")
-                out.append(f"**Next ({md(st.key)}):** {md(st.hint)}")
-        out.append("")
+            out.append(f"**Next ({md(st.key)}):** {md(st.hint)}")
+    out.append("")
+    return "\n".join(out) + "\n"
+
+
+def report_markdown(flows: list[Flow], updates: list[UpdateRow], files: list[dict[str, Any]]) -> str:
+    out: list[str] = [MARKDOWN_TITLE, ""]
+    for flow in flows:
+        out.append(flow_markdown(flow).removesuffix("\n"))
     if updates:
         out.append("## Updates")
         out.append("")
