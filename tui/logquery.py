@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Final
 
 from sumtrace.parsers.entry import SEVERITY_RANK
+from sumtrace.tui.components import components_named
 from sumtrace.tui.logindex import R_COMP, R_FILE, R_LINE, R_MSG, R_SEV, R_THREAD, Rec, base_of
+from sumtrace.tui.logtime import When, parse_when, tod_in
 
 Predicate = Callable[[Rec], bool]
 
@@ -21,14 +25,68 @@ _SEVERITY_WORDS = {"e": "error", "err": "error", "error": "error", "errors": "er
                    "w": "warning", "warn": "warning", "warning": "warning", "warnings": "warning",
                    "i": "info", "info": "info", "v": "verbose", "verbose": "verbose"}
 
-FILTER_HELP = ("words match the message (all of them; -word excludes; \"quoted phrase\"); "
-               "comp:NAME  thread:N  sev:error|warning  file:NAME  host:NAME")
+REGEX_PREFIX: Final = "re:"
+
+FILTER_HELP = ("words match the message (all of them; -term excludes; \"quoted phrase\"; re:REGEX); "
+               "comp:NAME (StateSys, WCM... work)  thread:N  sev:error|warning  file:NAME  host:NAME  "
+               "time:10:00..10:30  after:TIME  before:TIME")
+
+FIND_HELP = "text (case-insensitive), or re:REGEX"
 
 
 def _thread_value(text: str) -> int:
     t = text.strip().lower()
     return int(t, 16) if t.startswith("0x") else int(t)
 
+
+# ------------------------------------------------------------------------------------ text matching
+
+@dataclass(frozen=True, slots=True)
+class TextMatch:
+    """What find and highlight look for in a message: a literal (case-insensitive) or a regex.
+
+    ``text`` is what the user typed (``re:`` prefix included). Matching a literal lower-cases the
+    message once (the fast path for a pass over a million records); :meth:`spans` uses a pattern,
+    so the spans are right on the message as shown whatever lower-casing does to its length.
+    """
+
+    text: str
+    pattern: re.Pattern[str]
+    needle: str  # the lower-cased literal; empty for a regex
+
+    def __call__(self, message: str) -> bool:
+        if self.needle:
+            return self.needle in message.lower()
+        return self.pattern.search(message) is not None
+
+    def spans(self, message: str) -> Iterator[tuple[int, int]]:
+        """Where it matches in ``message`` (empty matches skipped: nothing to draw)."""
+        for m in self.pattern.finditer(message):
+            if m.end() > m.start():
+                yield m.start(), m.end()
+
+    @property
+    def is_regex(self) -> bool:
+        return not self.needle
+
+
+def text_match(typed: str) -> TextMatch | None:
+    """``typed`` as a :class:`TextMatch` (``re:`` makes it a regex), None for nothing; ValueError for a bad regex."""
+    if not typed:
+        return None
+    if typed.startswith(REGEX_PREFIX) and len(typed) > len(REGEX_PREFIX):
+        return TextMatch(typed, _regex(typed[len(REGEX_PREFIX):]), "")
+    return TextMatch(typed, re.compile(re.escape(typed), re.IGNORECASE), typed.lower())
+
+
+def _regex(pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ValueError(f"re:{pattern} is not a regular expression: {exc}") from None
+
+
+# ------------------------------------------------------------------------------------ the filter
 
 @dataclass(slots=True)
 class Query:
@@ -50,7 +108,14 @@ class Query:
 
 
 def _in_component(v: str) -> Predicate:
-    return lambda e: v in e[R_COMP].lower()
+    """The component's own name, a name it is known by (its log's: ``StateSys``), or its file's name."""
+    known = components_named(v)
+
+    def pred(e: Rec) -> bool:
+        comp = e[R_COMP].lower()
+        return v in comp or comp in known or v in base_of(e[R_FILE]).lower()
+
+    return pred
 
 
 def _thread_is(tid: int) -> Predicate:
@@ -65,48 +130,153 @@ def _in_file(v: str) -> Predicate:
     return lambda e: v in base_of(e[R_FILE]).lower()
 
 
-def _on_host(v: str, host_of: dict[str, str]) -> Predicate:
-    return lambda e: v in host_of.get(e[R_FILE], "").lower()
+def _on_host(v: str, host_of: Mapping[str, str], names: Mapping[str, str]) -> Predicate:
+    """The file's host by its id or by the name the logs gave it (both maps are read live)."""
+    def pred(e: Rec) -> bool:
+        host = host_of.get(e[R_FILE], "")
+        return v in host.lower() or v in names.get(host, "").lower()
+
+    return pred
 
 
 def _in_message(v: str) -> Predicate:
     return lambda e: v in e[R_MSG].lower()
 
 
+def _matches(rx: re.Pattern[str]) -> Predicate:
+    return lambda e: rx.search(e[R_MSG]) is not None
+
+
 def _negate(p: Predicate) -> Predicate:
     return lambda e: not p(e)
 
 
-def parse_query(text: str, hosts: dict[str, str] | None = None) -> Query:
-    """Parse the filter bar. Raises ValueError with a readable message on a bad term."""
+# ------------------------------------------------------------------------------------ time terms
+
+def _bound(w: When, *, end: bool) -> Callable[[Rec], bool]:
+    """``t >= w`` (a start) or ``t < w + its unit`` (an end), for a record's time in ``w``'s frame."""
+    if w.day is None:
+        edge = w.tod + (_micros(w.unit) if end else 0)
+
+        def by_tod(e: Rec) -> bool:
+            t = tod_in(e, w)
+            return t is not None and (t < edge if end else t >= edge)
+
+        return by_tod
+    start = w.start() + (w.unit if end else timedelta(0))
+
+    def by_day(e: Rec) -> bool:
+        t = w.frame(e)
+        return t is not None and (t < start if end else t >= start)
+
+    return by_day
+
+
+def _micros(td: timedelta) -> int:
+    return (td.days * 86400 + td.seconds) * 1_000_000 + td.microseconds
+
+
+def time_range(lo: When | None, hi: When | None) -> Predicate:
+    """Records from ``lo`` up to the end of ``hi`` (either may be open). Two times of day with
+    ``lo`` after ``hi`` wrap around midnight (``time:23:00..01:00``)."""
+    a = _bound(lo, end=False) if lo is not None else None
+    b = _bound(hi, end=True) if hi is not None else None
+    if a is not None and b is not None:
+        assert lo is not None and hi is not None
+        if lo.day is None and hi.day is None and lo.offset == hi.offset and lo.tod > hi.tod:
+            return lambda e: a(e) or b(e)
+        return lambda e: a(e) and b(e)
+    if a is not None:
+        return a
+    if b is not None:
+        return b
+    raise ValueError("a time range needs a start or an end")
+
+
+def _before(w: When) -> Predicate:
+    a = _bound(w, end=False)
+
+    def pred(e: Rec) -> bool:
+        return (w.frame(e) if w.day is not None else tod_in(e, w)) is not None and not a(e)
+
+    return pred
+
+
+def _time_term(name: str, value: str, year: int | None) -> Predicate:
+    if name == "after":
+        return time_range(parse_when(value, year), None)
+    if name == "before":
+        return _before(parse_when(value, year))
+    lo_text, dots, hi_text = value.partition("..")
+    if not dots:
+        w = parse_when(value, year)
+        return time_range(w, w)
+    lo = parse_when(lo_text, year) if lo_text.strip() else None
+    hi = parse_when(hi_text, year) if hi_text.strip() else None
+    if lo is None and hi is None:
+        raise ValueError("time:..: give a start, an end or both (time:10:00..10:30)")
+    return time_range(lo, hi)
+
+
+# ------------------------------------------------------------------------------------ parsing
+
+def split_terms(text: str) -> list[str]:
+    """The terms of a filter: blank-separated, double quotes group (``"end search job"``); backslashes
+    are kept as typed (regexes and Windows paths need them)."""
+    lex = shlex.shlex(text, posix=True)
+    lex.whitespace_split = True
+    lex.escape = ""
+    lex.commenters = ""
+    lex.quotes = '"'  # an apostrophe is text ("it's"), not a quote
     try:
-        terms = shlex.split(text)
+        return list(lex)
     except ValueError:  # an unbalanced quote: take the words as they are
-        terms = text.split()
+        return text.split()
+
+
+_FIELDS: Final = {"comp": "comp", "component": "comp", "c": "comp", "thread": "thread", "t": "thread",
+                  "tid": "thread", "sev": "sev", "severity": "sev", "level": "sev", "file": "file", "log": "file",
+                  "f": "file", "host": "host", "h": "host", "re": "re", "regex": "re", "time": "time",
+                  "after": "after", "since": "after", "from": "after", "before": "before", "until": "before"}
+
+
+def parse_query(text: str, hosts: Mapping[str, str] | None = None, *, host_names: Mapping[str, str] | None = None,
+                year: int | None = None) -> Query:
+    """Parse the filter bar (see :data:`FILTER_HELP`). ``hosts`` maps a file to its host and
+    ``host_names`` a host to the name its logs gave it (both read live, as files arrive); ``year``
+    completes a date typed without one. Raises ValueError with a readable message on a bad term."""
     preds: list[Predicate] = []
     host_of = hosts if hosts is not None else {}
-    for raw in terms:
+    names = host_names if host_names is not None else {}
+    for raw in split_terms(text):
         neg = raw.startswith("-") and len(raw) > 1
         term = raw[1:] if neg else raw
         field_name, sep, value = term.partition(":")
-        field_name = field_name.lower()
+        kind = _FIELDS.get(field_name.lower(), "") if sep and value else ""
         pred: Predicate
-        if sep and value and field_name in ("comp", "component", "c"):
+        if kind == "comp":
             pred = _in_component(value.lower())
-        elif sep and value and field_name in ("thread", "t", "tid"):
+        elif kind == "thread":
             try:
                 pred = _thread_is(_thread_value(value))
             except ValueError:
                 raise ValueError(f"thread:{value} is not a thread number (decimal or 0x hex)") from None
-        elif sep and value and field_name in ("sev", "severity", "level"):
+        elif kind == "sev":
             sev = _SEVERITY_WORDS.get(value.lower())
             if sev is None:
                 raise ValueError(f"sev:{value}: use error, warning, info or verbose")
             pred = _at_least(SEVERITY_RANK[sev])
-        elif sep and value and field_name in ("file", "log", "f"):
+        elif kind == "file":
             pred = _in_file(value.lower())
-        elif sep and value and field_name in ("host", "h"):
-            pred = _on_host(value.lower(), host_of)
+        elif kind == "host":
+            pred = _on_host(value.lower(), host_of, names)
+        elif kind == "re":
+            pred = _matches(_regex(value))
+        elif kind in ("time", "after", "before"):
+            try:
+                pred = _time_term(kind, value, year)
+            except ValueError as exc:
+                raise ValueError(f"{field_name}:{value}: {exc}") from None
         else:
             pred = _in_message(term.lower())
         preds.append(_negate(pred) if neg else pred)

@@ -5,6 +5,12 @@ move as records merge in). The cursor is a row; it is remembered as a ``(key, se
 it stays on the same record while records are inserted before it or the oldest are dropped.
 Following pins the cursor to the last record; any move away stops following and counts what
 arrives below ("+N new").
+
+A row reads like CMTrace's with lnav's gutter: a mark (``●``), the date when the log spans more
+than one day, the local time as written and its zone (``+01:00``, ``zone?``), the severity as one
+letter, the host when there are several, the log, thread and component as the width allows, and
+the message. The thread highlight and the text highlight colour the whole row; an error or
+warning row keeps its colours (they matter more) and is underlined instead.
 """
 
 from __future__ import annotations
@@ -21,21 +27,24 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from sumtrace.tui.anchorset import AnchorSet
 from sumtrace.tui.keys import list_bindings
 from sumtrace.tui.logindex import (
     R_COMP,
     R_FILE,
+    R_LOCAL,
     R_MSG,
     R_SEV,
+    R_SEVINF,
     R_THREAD,
-    R_TSRC,
-    R_UTC,
     Anchor,
     LogIndex,
     Rec,
     base_of,
 )
-from sumtrace.tui.render import DIM, ID_STYLE, MATCH_STYLE, SEVERITY_STYLE, THREAD_STYLE, cell, hms_ms, safe
+from sumtrace.tui.logquery import TextMatch
+from sumtrace.tui.logtime import ZONE_UNKNOWN, zone_label
+from sumtrace.tui.render import DIM, ID_STYLE, MATCH_STYLE, SEVERITY_STYLE, cell, hms_ms, safe
 from sumtrace.tui.widgets.cursor import cursor_css
 
 
@@ -67,10 +76,14 @@ class LogView(ScrollView, can_focus=True):
         self.follow = True
         self.new_below = 0
         self.hosts: dict[str, str] = hosts if hosts is not None else {}
+        self.host_names: dict[str, str] = {}  # host id -> the machine's name, once the logs said it
         self.multi_host = False
-        self.find = ""
+        self.date_width = 0  # 0: one day (no date column), 5: MM-DD, 10: YYYY-MM-DD
+        self.find: TextMatch | None = None
+        self.highlight: TextMatch | None = None
         self.thread: int | None = None
         self.ids: re.Pattern[str] | None = None
+        self.marks = AnchorSet()
         self._anchor: Anchor | None = None
         self._cache: LRUCache[tuple[int, bool, bool, int, int], Strip] = LRUCache(1024)
         self._gen = 0
@@ -175,20 +188,20 @@ class LogView(ScrollView, can_focus=True):
         items = self.index.items
         if row >= len(items):
             return Strip.blank(width, base)
-        _, seq, e = items[row]
+        k, seq, e = items[row]
         on = row == self.cursor
         key = (seq, on, on and self.has_focus, width, self._gen)
         strip = self._cache.get(key)
         if strip is None:
-            cols = LogColumns(width, self.multi_host)
-            t = log_row(e, self.hosts.get(e[R_FILE], ""), cols, find=self.find, thread=self.thread, ids=self.ids)
-            pad: Style = base
+            cols = LogColumns(width, self.multi_host, self.date_width)
+            host = self.hosts.get(e[R_FILE], "")
+            t, fill = log_row(e, self.host_names.get(host) or host, cols, find=self.find, thread=self.thread,
+                              ids=self.ids, highlight=self.highlight, marked=(k, seq) in self.marks)
+            pad: Style = base if fill is None else base + fill
             if on:
                 cur = self.get_component_rich_style("logview--cursor" if self.has_focus else "logview--cursor-blurred")
                 t.stylize(cur)
                 pad = base + cur
-            elif e[R_SEV] in ("error", "warning"):
-                pad = base + SEVERITY_STYLE[e[R_SEV]]
             t.stylize_before(base)
             strip = Strip(list(t.render(self.app.console))).crop_extend(0, width, pad)
             self._cache[key] = strip
@@ -241,61 +254,123 @@ class LogView(ScrollView, can_focus=True):
                 self.action_open()
 
 
+# Whole-row highlights (16 ANSI colours: they follow the terminal's palette, as every style here).
+THREAD_ROW = Style(color="bright_white", bgcolor="blue")
+HIGHLIGHT_ROW = Style(color="black", bgcolor="bright_magenta")
+MARK_GLYPH = "●"
+MARK_STYLE = Style(color="bright_cyan", bold=True)
+SEVERITY_LETTER = {"error": "E", "warning": "W", "info": "I", "verbose": "V"}
+
+
 @dataclass(slots=True)
 class LogColumns:
-    """Which columns a row shows at this width: thread from 100 columns, component from 150."""
+    """Which columns a row shows at this width: thread from 100 columns, component from 150;
+    the date when the log spans days (``date_width``), the host when there are several."""
 
     width: int
     multi_host: bool
+    date_width: int = 0
 
     @property
     def thread(self) -> bool:
         return self.width >= 100
 
     @property
+    def time_width(self) -> int:
+        """``HH:MM:SS.mmm`` from 100 columns; narrower, ``HH:MM:SS`` (the record pane has the milliseconds)."""
+        return 12 if self.width >= 100 else 8
+
+    @property
+    def day_width(self) -> int:
+        """The date column: as wide as the log needs from 100 columns; narrower, ``MM-DD`` at most."""
+        return min(self.date_width, 5) if self.width < 100 else self.date_width
+
+    @property
+    def host_width(self) -> int:
+        if not self.multi_host:
+            return 0
+        return 14 if self.width >= 150 else 12 if self.width >= 100 else 8
+
+    @property
     def file_width(self) -> int:
-        if self.width >= 100:
-            return 20 if self.multi_host else 16
-        return 14
+        return 16 if self.width >= 100 else 12
 
     @property
     def component(self) -> bool:
         return self.width >= 150
 
+    @property
+    def message_start(self) -> int:
+        """The cell where the message starts (what the header and the tests line up with)."""
+        n = 1 + (self.day_width + 1 if self.day_width else 0) + self.time_width + 1 + 7 + 2
+        n += self.host_width + 1 if self.host_width else 0
+        n += self.file_width + 1
+        n += 7 if self.thread else 0
+        n += 17 if self.component else 0
+        return n
 
-def log_row(e: Rec, host: str, cols: LogColumns, *, find: str = "", thread: int | None = None,
-            ids: re.Pattern[str] | None = None) -> Text:
-    """One merged-log row: UTC time, [host/]file, [thread], [component], the message on one line."""
+
+def severity_letter(e: Rec) -> str:
+    """``E W I V`` from the record's own type; lower case when it was inferred from the text
+    (a log without a type field, as CMTrace does for plain text)."""
+    letter = SEVERITY_LETTER.get(e[R_SEV], "?")
+    return letter.lower() if e[R_SEVINF] else letter
+
+
+def log_row(e: Rec, host: str, cols: LogColumns, *, find: TextMatch | None = None, thread: int | None = None,
+            ids: re.Pattern[str] | None = None, highlight: TextMatch | None = None,
+            marked: bool = False) -> tuple[Text, Style | None]:
+    """One merged-log row, and the style its padding to the right edge takes (the row's colour).
+
+    Mark, [date], local time, zone, severity letter, [host], file, [thread], [component], and the
+    message on one line.
+    """
     sev = SEVERITY_STYLE.get(e[R_SEV]) if e[R_SEV] != "info" else None
+    loud = e[R_SEV] in ("error", "warning")
+    msg = safe(e[R_MSG])
+    same_thread = thread is not None and e[R_THREAD] == thread
+    lit = highlight is not None and highlight(msg)
+    row: Style | None = SEVERITY_STYLE[e[R_SEV]] if loud else HIGHLIGHT_ROW if lit else THREAD_ROW if same_thread else None
+    quiet = DIM if row is None and sev is None else ""
     t = Text(no_wrap=True, overflow="ellipsis")
-    t.append(hms_ms(e[R_UTC]) if e[R_UTC] else "     —      ", DIM if sev is None else "")
-    t.append("?" if e[R_TSRC] == "assumed-local" else " ", DIM)  # a local time of unknown zone, not UTC
-    name = base_of(e[R_FILE])
-    if cols.multi_host and cols.width >= 100 and host:
-        name = f"{host}/{name}"
-    t.append_text(cell(safe(name), cols.file_width, Style(color="cyan") if sev is None else ""))
+    t.append(MARK_GLYPH if marked else " ", MARK_STYLE if marked else "")
+    local = e[R_LOCAL]
+    dw = cols.day_width
+    if dw:
+        day = "" if local is None else local.strftime("%m-%d" if dw == 5 else "%Y-%m-%d")
+        t.append(f"{day:<{dw}} ", quiet)
+    tw = cols.time_width
+    t.append(f"{'—':^{tw}}" if local is None else hms_ms(local) if tw == 12 else local.strftime("%H:%M:%S"), "")
+    t.append(" ")
+    zone = zone_label(e)
+    t.append(f"{zone:<6} ", quiet if zone != ZONE_UNKNOWN else Style(color="yellow") if row is None else "")
+    t.append(severity_letter(e), quiet)
+    t.append(" ")
+    plain_name = Style(color="cyan") if row is None and sev is None else ""
+    if cols.host_width:
+        t.append_text(cell(safe(host), cols.host_width, plain_name))
+        t.append(" ")
+    t.append_text(cell(safe(base_of(e[R_FILE])), cols.file_width, plain_name))
     t.append(" ")
     if cols.thread:
         tid = "" if e[R_THREAD] is None else str(e[R_THREAD])
-        t.append(f"{tid:>6}", THREAD_STYLE if (thread is not None and e[R_THREAD] == thread) else DIM)
+        t.append(f"{tid:>6}", Style(bold=True) if same_thread else quiet)
         t.append(" ")
     if cols.component:
-        t.append_text(cell(safe(e[R_COMP]), 16, DIM if sev is None else ""))
+        t.append_text(cell(safe(e[R_COMP]), 16, quiet))
         t.append(" ")
     start = t.cell_len
-    msg = safe(e[R_MSG])
     t.append(msg)
     if sev is not None:
         t.stylize_before(sev)
-    if thread is not None and e[R_THREAD] == thread:
-        t.stylize(THREAD_STYLE, 0, 12)
+    if row is not None and not loud:
+        t.stylize_before(row)
+    if loud and (same_thread or lit):
+        t.stylize(Style(underline=True), 1)
     if ids is not None:
         for m in ids.finditer(msg):
             t.stylize(ID_STYLE, start + m.start(), start + m.end())
-    if find:
-        low = msg.lower()
-        pos = low.find(find)
-        while pos >= 0:
-            t.stylize(MATCH_STYLE, start + pos, start + pos + len(find))
-            pos = low.find(find, pos + max(1, len(find)))
-    return t
+    if find is not None:
+        for a, b in find.spans(msg):
+            t.stylize(MATCH_STYLE, start + a, start + b)
+    return t, row
