@@ -120,7 +120,7 @@ async def test_find_counts_matches_and_n_walks_them() -> None:
         await pilot.press("home")
         await bar_enter(pilot, app, "slash", "comapi")
         assert lv.cursor == want[0]  # the first match after the cursor (the first record is none)
-        assert f"find: comapi 1/{len(want)}" in title(lv)
+        assert f"find 1/{len(want)}: comapi" in title(lv)
         await pilot.press("n")
         await settle(pilot, app)
         assert lv.cursor == want[1] and f"2/{len(want)}" in title(lv)
@@ -130,7 +130,7 @@ async def test_find_counts_matches_and_n_walks_them() -> None:
         await pilot.press("end")
         await settle(pilot, app)
         if lv.cursor not in want:
-            assert f"find: comapi {len(want)} matches" in title(lv)
+            assert f"find {len(want)} matches: comapi" in title(lv)
 
 
 async def test_find_by_regex_and_a_bad_regex_keeps_the_bar() -> None:

@@ -127,7 +127,7 @@ KEYS: Final[tuple[KeySpec, ...]] = (
     KeySpec("thread", "t", "thread", "Thread", "highlight the thread of the record under the cursor (again: off)",
             where="view", views=("log",), palette="Highlight thread"),
     KeySpec("escape", "escape", "escape", "Close",
-            "leave the input (Log: close the find/filter bar, else clear the filter)", where="view"),
+            "leave the input (Log: close the bar, else clear the filter, else the highlights)", where="view"),
     KeySpec("pane_left", "left", "pane(-1)", "Flows", "move to the flows pane", where="view", views=("scan",)),
     KeySpec("pane_right", "right", "pane(1)", "Steps", "move to the steps pane", where="view", views=("scan",)),
     KeySpec("palette", "ctrl+p", "command_palette", "Palette", "command palette: every action by name",

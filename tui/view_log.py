@@ -20,6 +20,7 @@ import asyncio
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
+from itertools import chain
 
 from rich.text import Text
 from textual import on, work
@@ -239,16 +240,21 @@ class MergedLogView(View):
         state = self.state
         title = Text("Merged log")
         total = len(state.log_index)
-        if q is not None and self._filtered is not None:
-            title.append(f" · {len(self._filtered):,} of {total:,} · filter: {safe(q.label)}")
+        filtered = q is not None and self._filtered is not None
+        if filtered:
+            assert self._filtered is not None
+            title.append(f" · {len(self._filtered):,} of {total:,}")
         else:
             title.append(f" · {total:,} records")
         hosts = set(state.hosts.values())
         if len(hosts) == 1:
             only = next(iter(hosts))
             title.append(f" · {safe(self._host_names.get(only) or only)}")
-        if self.find_text:
-            title.append(f" · find: {safe(self.find_text)} {self._find_label()}")
+        if self.find_text:  # before the filter's text: at 80 columns the count must stay in sight
+            title.append(f" · find {self._find_label()}: {safe(self.find_text)}")
+        if filtered:
+            assert q is not None
+            title.append(f" · filter: {safe(q.label)}")
         if lv.highlight is not None:
             title.append(f" · highlight: {safe(lv.highlight.text)}")
         if lv.thread is not None:
@@ -583,11 +589,11 @@ class MergedLogView(View):
         self.state.holds += 1
         try:
             start = lv.cursor if lv.cursor >= 0 else (n - 1 if direction > 0 else 0)
-            order: Iterable[int]
+            order: Iterable[int]  # from the cursor to the end, then around (no list of a million positions)
             if direction > 0:
-                order = list(range(start + 1, n)) + list(range(0, start + 1))
+                order = chain(range(start + 1, n), range(0, start + 1))
             else:
-                order = list(range(start - 1, -1, -1)) + list(range(n - 1, start - 1, -1))
+                order = chain(range(start - 1, -1, -1), range(n - 1, start - 1, -1))
             for count, i in enumerate(order):
                 if tm(items[i][2][R_MSG]):
                     if lv.index is index:
