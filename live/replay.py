@@ -26,11 +26,14 @@ from sumtrace.flows.tracker import Tracker
 from sumtrace.live.pipeline import Pipeline
 from sumtrace.parsers.entry import Entry
 from sumtrace.parsers.files import LogSource, discover
-from sumtrace.parsers.merge import record_entries
 from sumtrace.parsers.stream import RecordParser
 
 UTC = timezone.utc
 Sink = Callable[["Track", bytes], None]
+ErrorHook = Callable[["Track", str], None]
+# A track is read in chunks this size: the merge keeps one parsed chunk per track ahead of the
+# clock, so this bounds what a bundle of thousands of files holds before its first record plays.
+TRACK_CHUNK = 64 * 1024
 
 
 @dataclass(slots=True)
@@ -44,49 +47,98 @@ class Track:
 
     @classmethod
     def of(cls, src: LogSource) -> Track:
-        return cls(src.path, src.host_hint, src.bias, src.chunks)
+        return cls(src.path, src.host_hint, src.bias, lambda: src.chunks(TRACK_CHUNK))
 
     @classmethod
     def of_bytes(cls, path: str, host: str, data: bytes) -> Track:
         return cls(path, host, None, lambda: iter([data]))
 
 
-def _records(track: Track) -> Iterator[tuple[datetime, int, int, Entry]]:
-    """A track's records from a parse of its own: (sort time, start, end, entry), in file order."""
+_EPOCH = datetime(1, 1, 1, tzinfo=UTC)
+Played = tuple[datetime, int, int, int, int, Entry]
+
+
+def _records(track: Track, index: int = 0) -> Iterator[Played]:
+    """A track's records from a parse of its own, in file order: (sort time, track index, record
+    number, start, end, entry). The first three make the merge key unique, so entries are never
+    compared, and heapq needs no key function.
+
+    The byte ranges tile the file (as :func:`sumtrace.parsers.merge.record_entries` makes them:
+    the first starts at 0, each ends where the next begins, the last is open, -1), and a record
+    without a time sorts with the one before it. One generator per track, not a chain of them: a
+    flat-out replay pays this per record.
+
+    A read error ends the track: the record it cut comes out (unparsed, as at the end of a tail),
+    then the error is raised to the caller, which ends this track only.
+    """
     parser = RecordParser(track.path, host_bias=track.bias)
+    last = held_time = _EPOCH
+    n = start = 0
+    held: Entry | None = None  # the previous record: its end is where the next one starts
+    error: OSError | None = None
+    chunks = track.chunks()
+    while True:
+        try:
+            chunk = next(chunks, None)
+        except OSError as exc:
+            error, chunk = exc, None
+        entries = parser.feed(chunk) if chunk is not None else parser.flush()
+        for e in entries:
+            if held is not None:
+                yield held_time, index, n, start, e.offset, held
+                n += 1
+                start = e.offset
+            if e.utc is not None:
+                last = e.utc
+            held, held_time = e, last
+        if chunk is None:
+            break
+    if held is not None:
+        yield held_time, index, n, start, -1, held
+    if error is not None:
+        raise error
 
-    def entries() -> Iterator[Entry]:
-        for chunk in track.chunks():
-            yield from parser.feed(chunk)
-        yield from parser.flush()
 
-    return record_entries(entries())
-
-
-def _numbered(index: int, records: Iterator[tuple[datetime, int, int, Entry]]
-              ) -> Iterator[tuple[datetime, int, int, int, int, Entry]]:
-    """(time, track index, record number, start, end, entry): the merge key is unique before the entry."""
-    for n, (t, a, b, e) in enumerate(records):
-        yield t, index, n, a, b, e
+def read_error(track: Track, exc: OSError) -> str:
+    """The one-line reason a track could not be read on (no traceback: the others go on)."""
+    return f"{track.path}: {exc.strerror or exc}"
 
 
 class _Reader:
-    """Sequential byte ranges of a track, pulling chunks only as far as needed."""
+    """Sequential byte ranges of a track, pulling chunks only as far as needed.
+
+    ``_buf[_at:]`` holds the bytes from file offset ``_pos`` on. A read returns a slice and moves
+    ``_at``; the consumed prefix is dropped only when a chunk is appended, so each byte is copied a
+    bounded number of times (cutting the rest off per record copied the whole chunk per record).
+    A read error ends the track's bytes (what was read is still returned).
+    """
 
     def __init__(self, track: Track) -> None:
         self._chunks = track.chunks()
         self._buf = b""
+        self._at = 0
         self._pos = 0
 
-    def read(self, start: int, end: int) -> bytes:
-        while end == -1 or self._pos + len(self._buf) < end:
+    def _more(self) -> bool:
+        try:
             chunk = next(self._chunks, None)
-            if chunk is None:
-                break
-            self._buf += chunk
-        cut = len(self._buf) if end == -1 else end - self._pos
-        data, self._buf = self._buf[start - self._pos:cut], self._buf[cut:]
-        self._pos += cut
+        except OSError:
+            chunk = None
+        if chunk is None:
+            self._chunks = iter(())
+            return False
+        self._buf = self._buf[self._at:] + chunk
+        self._pos += self._at
+        self._at = 0
+        return True
+
+    def read(self, start: int, end: int) -> bytes:
+        while (end == -1 or self._pos + len(self._buf) < end) and self._more():
+            pass
+        lo = max(self._at, start - self._pos)
+        hi = len(self._buf) if end == -1 else min(len(self._buf), end - self._pos)
+        data = self._buf[lo:hi] if hi > lo else b""
+        self._at = max(self._at, hi)
         return data
 
 
@@ -109,11 +161,21 @@ class ReplayClock:
         return self._at + timedelta(seconds=(self._monotonic() - self._wall) * self.speed)
 
     def reach(self, when: datetime) -> None:
-        """A record of time ``when`` was just played: the clock is at least there now."""
-        current = self.now() if self._at is not None else when
-        self._at = max(current, when)
-        self._last = max(self._last or when, when)
-        self._wall = self._monotonic()
+        """A record of time ``when`` was just played: the clock is at least there now.
+
+        Called per record: unpaced, the clock is just the newest time played (no wall clock read).
+        """
+        at = self._at
+        if at is None:
+            at = when
+        elif self.speed and not self.paused:
+            at = self.now()
+        self._at = when if when > at else at
+        last = self._last
+        if last is None or when > last:
+            self._last = when
+        if self.speed:
+            self._wall = self._monotonic()
 
     def settle(self) -> None:
         """The data has ended: time stops at the newest record, as "now" does for a report."""
@@ -136,17 +198,28 @@ class Player:
     seconds) caps a silence so a 15-minute state message cycle does not stall a demo.
     Pause, resume and step are the keys' commands; :meth:`stop` ends the run for good (the reader
     of a ``--jsonl`` stream went away); ``on_record`` lets a caller tick the tracker.
+
+    A track that cannot be read on (vanished, unreadable, a damaged zip member) ends there: what it
+    had played stays, ``on_error(track, message)`` is told (the sink's ``failed`` too, if it has
+    one), the message is kept in :attr:`errors`, and the other tracks play on.
+
+    A sink may have ``record(track, size, entry)`` (it takes the entry the player's own parse made,
+    so the bytes are never read twice) and ``flush()`` (it may hold records until then: the player
+    flushes before every wait, every ``batch`` records, and at the end).
     """
 
     def __init__(self, tracks: list[Track], sink: Sink, *, speed: float | None = None,
                  max_gap: float | None = None, batch: int = 2000,
-                 on_record: Callable[[datetime], None] | None = None) -> None:
+                 on_record: Callable[[datetime], None] | None = None,
+                 on_error: ErrorHook | None = None) -> None:
         self.tracks = tracks
         self.sink = sink
         self.speed = speed
         self.max_gap = max_gap
         self.batch = batch
         self.on_record = on_record
+        self.on_error = on_error
+        self.errors: list[str] = []
         self.clock = ReplayClock(speed)
         self.played = 0
         self.done = False
@@ -155,6 +228,7 @@ class Player:
         self._halt = asyncio.Event()  # set by stop(): cuts a paced wait short
         self._wake = asyncio.Event()
         self._wake.set()
+        self._flush: Callable[[], None] | None = getattr(sink, "flush", None)
 
     # ------------------------------------------------------------------ commands
 
@@ -188,34 +262,61 @@ class Player:
         self._steps += records
         self._wake.set()
 
+    def flush(self) -> None:
+        """Hand the sink's held records on (before the tracker is ticked, before any wait)."""
+        if self._flush is not None:
+            self._flush()
+
     # ------------------------------------------------------------------ playing
+
+    def _failed(self, track: Track, exc: OSError) -> None:
+        message = read_error(track, exc)
+        self.errors.append(message)
+        failed = getattr(self.sink, "failed", None)
+        if failed is not None:
+            failed(track, message)
+        if self.on_error is not None:
+            self.on_error(track, message)
+
+    def _track(self, index: int, track: Track) -> Iterator[Played]:
+        """One track's records; a read error ends this track only (see the class docstring)."""
+        try:
+            yield from _records(track, index)
+        except OSError as exc:
+            self._failed(track, exc)
+
+    def _merged(self) -> Iterator[Played]:
+        return heapq.merge(*(self._track(i, track) for i, track in enumerate(self.tracks)))
 
     def records(self) -> Iterator[tuple[datetime, int, int, int, Entry]]:
         """Every track's records merged by time, stable: (time, track index, start, end, entry)."""
-        keyed = [_numbered(i, _records(track)) for i, track in enumerate(self.tracks)]
-        for t, i, _, a, b, e in heapq.merge(*keyed, key=lambda r: (r[0], r[1], r[2])):
+        for t, i, _, a, b, e in self._merged():
             yield t, i, a, b, e
 
     async def run(self) -> None:
-        readers = [_Reader(t) for t in self.tracks]
         record = getattr(self.sink, "record", None)
+        readers = [_Reader(t) for t in self.tracks] if record is None else []
+        tracks = self.tracks
+        flat = self.speed is None
         try:
-            for when, index, start, end, entry in self.records():
-                await self._gate(when)
+            for when, index, _, start, end, entry in self._merged():
+                if not flat or self._steps or self.paused or self._stopped:
+                    await self._gate(when)
                 if self._stopped:
                     break
-                data = readers[index].read(start, end)
                 if record is not None:
-                    record(self.tracks[index], data, entry)
+                    record(tracks[index], end - start if end >= 0 else 0, entry)
                 else:
-                    self.sink(self.tracks[index], data)
+                    self.sink(tracks[index], readers[index].read(start, end))
                 self.clock.reach(when)
                 self.played += 1
                 if self.on_record is not None:
                     self.on_record(when)
-                if self.speed is None and self.played % self.batch == 0:
+                if flat and self.played % self.batch == 0:
+                    self.flush()
                     await asyncio.sleep(0)
         finally:
+            self.flush()
             self.clock.settle()
             self.done = True
 
@@ -225,6 +326,7 @@ class Player:
                 self._steps -= 1
                 return
             if self.paused:
+                self.flush()
                 self._wake.clear()
                 await self._wake.wait()
                 continue
@@ -233,6 +335,7 @@ class Player:
             ahead = (when - self.clock.now()).total_seconds() / self.speed
             if ahead <= 0:
                 return
+            self.flush()
             if self.max_gap is not None and ahead > self.max_gap:
                 await self._sleep(self.max_gap)
                 return  # the clock jumps to ``when`` as the record is played
@@ -251,12 +354,21 @@ class FeedSink:
 
     Called with bytes it parses them as a tail would; the player prefers :meth:`record`, which
     hands over the entry the player's own parse of the file already made (same parser, same
-    order, same entries), so a replay parses each record once.
+    order, same entries), so a replay reads and parses each record once.
+
+    With ``coalesce`` (the TUI's replay), records are held per file until :meth:`flush` and then
+    fed as one batch per file: one pipeline call, one tracker ``add`` and one subscriber batch per
+    file and flush instead of per record (per record, a flat-out replay spent most of its time on
+    that overhead). Each file's records keep their order; the merged log orders files by time, and
+    the tracker takes entries in any order. Without it (``replay --jsonl --entries``) every record
+    is fed on its own, so the entries come out in the merge's exact order.
     """
 
-    def __init__(self, pipeline: Pipeline) -> None:
+    def __init__(self, pipeline: Pipeline, *, coalesce: bool = False) -> None:
         self.pipeline = pipeline
+        self.coalesce = coalesce
         self._started: set[str] = set()
+        self._held: dict[str, tuple[Track, list[Entry]]] = {}
 
     def _start(self, track: Track) -> None:
         if track.path not in self._started:
@@ -267,15 +379,33 @@ class FeedSink:
         self._start(track)
         self.pipeline.feed(track.path, track.host, data, bias=track.bias)
 
-    def record(self, track: Track, data: bytes, entry: Entry) -> None:
-        self._start(track)
-        self.pipeline.stats.bytes += len(data)
-        self.pipeline.feed_entries(track.path, track.host, [entry])
+    def record(self, track: Track, size: int, entry: Entry) -> None:
+        self.pipeline.stats.bytes += size
+        if not self.coalesce:
+            self._start(track)
+            self.pipeline.feed_entries(track.path, track.host, [entry])
+            return
+        held = self._held.get(track.path)
+        if held is None:
+            self._held[track.path] = (track, [entry])
+        else:
+            held[1].append(entry)
+
+    def flush(self) -> None:
+        held, self._held = self._held, {}
+        for track, entries in held.values():
+            self._start(track)
+            self.pipeline.feed_entries(track.path, track.host, entries)
+
+    def failed(self, track: Track, message: str) -> None:
+        """The track could not be read on: what it played is delivered, then an ``error`` file event."""
+        self.flush()
+        self.pipeline.file_event(track.path, "error", message, host_hint=track.host)
 
 
-def feed_sink(pipeline: Pipeline) -> FeedSink:
+def feed_sink(pipeline: Pipeline, *, coalesce: bool = False) -> FeedSink:
     """A sink feeding the pipeline (replay)."""
-    return FeedSink(pipeline)
+    return FeedSink(pipeline, coalesce=coalesce)
 
 
 class FileSink:
@@ -344,15 +474,19 @@ def tracks_of(sources: Iterable[LogSource]) -> list[Track]:
 
 
 def build_replay(paths: list[str], *, speed: float | None, max_gap: float | None = None,
-                 all_logs: bool = False) -> tuple[Pipeline, Tracker, Player, list[str]]:
+                 all_logs: bool = False, coalesce: bool = True,
+                 on_error: ErrorHook | None = None) -> tuple[Pipeline, Tracker, Player, list[str]]:
     """Everything ``replay`` drives: the discovered logs as tracks, paced into a pipeline and tracker.
 
-    Returns the errors of paths that could not be read (the rest are replayed).
+    Returns the errors of paths that could not be read (the rest are replayed); a track that
+    fails while playing is reported through ``on_error`` (see :class:`Player`). ``coalesce``: see
+    :class:`FeedSink`.
     """
     found = discover(paths, all_logs=all_logs)
     tracker = Tracker(retention=None, host_clock=True)
     pipeline = Pipeline(tracker)
-    player = Player(tracks_of(found.sources), feed_sink(pipeline), speed=speed, max_gap=max_gap)
+    player = Player(tracks_of(found.sources), feed_sink(pipeline, coalesce=coalesce), speed=speed,
+                    max_gap=max_gap, on_error=on_error)
     return pipeline, tracker, player, found.errors
 
 
@@ -367,9 +501,11 @@ class ReplayTicker:
 
     def __init__(self, pipeline: Pipeline, clock: Callable[[], datetime], *,
                  log_every: timedelta = timedelta(minutes=5), wall_every: float = 0.5,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 flush: Callable[[], None] | None = None) -> None:
         self.pipeline = pipeline
         self.clock = clock
+        self.flush = flush  # the player's: records a coalescing sink holds reach the tracker first
         self.log_every = log_every
         self.wall_every = wall_every
         self._monotonic = monotonic
@@ -377,11 +513,13 @@ class ReplayTicker:
         self._last_wall = monotonic()
 
     def __call__(self, _: object = None) -> None:
-        if not self.pipeline.needs_tick:
-            return
         now = self.clock()
         wall = self._monotonic()
         if (self._last_log is None or now - self._last_log >= self.log_every
                 or wall - self._last_wall >= self.wall_every):
+            if self.flush is not None:
+                self.flush()
+            if not self.pipeline.needs_tick:
+                return
             self._last_log, self._last_wall = now, wall
             self.pipeline.tick(now)

@@ -15,7 +15,8 @@ driver's loop too (:meth:`SumtraceApp.call_driver`).
 Where things are: the views (Scan, Log, Updates, Files, Lookup) are one module each, listed in
 :mod:`sumtrace.tui.views` and arranged by :class:`~sumtrace.tui.screen.MainScreen`; every key is
 in :mod:`sumtrace.tui.keys` (the user's ``keymap.toml`` is read by :mod:`sumtrace.tui.keymap`).
-Entry points: :func:`run_watch` (``sumtrace watch``), :func:`run_replay`, :func:`run_demo`.
+Entry points: :func:`run_watch` (``sumtrace watch``), :func:`run_demo`; ``sumtrace replay`` builds
+its app in :func:`sumtrace.tui.cmd_replay.replay_app`.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ from sumtrace.tui.view_base import View
 from sumtrace.tui.views import VIEWS, views_css
 from sumtrace.tui.widgets import HelpScreen
 
-__all__ = ["PlayerControl", "SumtraceApp", "demo_app", "run_demo", "run_replay", "run_watch"]
+__all__ = ["PlayerControl", "SumtraceApp", "demo_app", "run_demo", "run_watch"]
 
 DEFAULT_MAX_ENTRIES = 1_000_000
 
@@ -742,29 +743,6 @@ class PlayerControl:
         pace = "flat out" if not speed else f"x{speed:g}"
         parts = [p for p in (self.label, pace, f"{self.player.played:,} rec") if p]
         return " · ".join(parts)
-
-
-def run_replay(args: argparse.Namespace) -> int:
-    """``sumtrace replay PATH...`` without ``--jsonl``: the captured logs through the live view."""
-    from sumtrace.live.replay import build_replay
-
-    pipeline, tracker, player, errors = build_replay(list(args.paths), speed=args.speed,
-                                                     max_gap=getattr(args, "max_gap", None),
-                                                     all_logs=getattr(args, "all_logs", False))
-    for err in errors:
-        print(f"sumtrace: {one_line(err)}", file=sys.stderr)
-    if not player.tracks:
-        print("sumtrace: nothing to replay", file=sys.stderr)
-        return 2
-
-    async def drive() -> None:
-        await player.run()
-        pipeline.close()  # partial last records come out as they would at the end of a live tail
-
-    app = SumtraceApp(pipeline, tracker, drive, mode="replay", clock=player.clock.now,
-                      control=PlayerControl(player), install_signals=True)
-    app.run()
-    return app.return_code or 0
 
 
 def run_demo(demo: Any) -> int:
