@@ -49,6 +49,7 @@ from sumtrace.flows.tracker import Tracker
 from sumtrace.live.control import Clock, Driver, DriverControl, ViewFreeze, wall_clock
 from sumtrace.live.pipeline import Batch, FileEvent, Pipeline
 from sumtrace.parsers.entry import Entry
+from sumtrace.tui.export import timeline_text, write_export
 from sumtrace.tui.keygate import HOLD_LIMIT, KeyGate, app_may_take
 from sumtrace.tui.keymap import Keymap, read_keymap
 from sumtrace.tui.keys import (
@@ -663,6 +664,46 @@ class SumtraceApp(App[int]):
             titles = {v.NAME: v.TITLE for v in self.VIEW_CLASSES}
             self.push_screen(HelpScreen(help_sections(self.KEY_TABLE, self.keymap.keys, titles),
                                         keys_label(closing, self.keymap.keys, ", ")))
+
+    # ================================================================== copy, export
+
+    def action_copy(self) -> None:
+        """``c``: the view's selection to the clipboard (OSC 52: the terminal's, over SSH too)."""
+        got = self.main.current.copy_text()
+        if got is None:
+            self.notify("Nothing selected to copy here.", markup=False, timeout=3)
+            return
+        self._to_clipboard(*got)
+
+    def action_copy_flow(self) -> None:
+        """``C``: the selected flow's whole timeline to the clipboard."""
+        f = self.state.flow()
+        if f is None:
+            self.notify("No flow selected.", markup=False, timeout=3)
+            return
+        self._to_clipboard(f"the timeline of {f.label or f.id}", timeline_text(f, self.state.now))
+
+    def _to_clipboard(self, what: str, text: str) -> None:
+        self.copy_to_clipboard(text)
+        lines = text.count("\n") + 1
+        self.notify(f"Copied {safe(what)} ({lines} line{'s' if lines != 1 else ''}) to the clipboard. Over SSH "
+                    "the terminal must allow OSC 52 clipboard writes.", markup=False, timeout=4)
+
+    def action_export(self) -> None:
+        """``w``: the selected flow as Markdown (``report --markdown``'s text) to a file; says where."""
+        f = self.state.flow()
+        if f is None:
+            self.notify("No flow selected.", markup=False, timeout=3)
+            return
+        directory = Path(os.environ.get("SUMTRACE_EXPORT_DIR") or os.getcwd())
+        try:
+            path = write_export(f, directory)
+        except OSError as exc:
+            self.notify(f"Could not write the Markdown to {one_line(str(directory))}: {one_line(str(exc))}",
+                        title="Export", severity="error", markup=False, timeout=8)
+            return
+        self.notify(f"Wrote {safe(f.label or f.id)} as Markdown to {one_line(str(path.resolve()))}",
+                    title="Export", markup=False, timeout=8)
 
     # ================================================================== pause, step
 

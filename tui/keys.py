@@ -132,6 +132,14 @@ KEYS: Final[tuple[KeySpec, ...]] = (
     KeySpec("pane_right", "right", "pane(1)", "Steps", "move to the steps pane", where="view", views=("scan",)),
     KeySpec("palette", "ctrl+p", "command_palette", "Palette", "command palette: every action by name",
             priority=True),
+    KeySpec("copy", "c", "copy", "Copy",
+            "copy the selection to the clipboard: the log record, the step and its evidence, the flow "
+            "(Flows pane), the lookup result", palette="Copy selection"),
+    KeySpec("copy_flow", "C", "copy_flow", "Copy flow", "copy the selected flow's whole timeline to the clipboard",
+            palette="Copy flow timeline"),
+    KeySpec("export", "w", "export", "Export",
+            "write the selected flow as Markdown (report --markdown's text) to a file in the current folder "
+            "(or $SUMTRACE_EXPORT_DIR)", palette="Export flow as Markdown"),
     KeySpec("quit", "q", "quit", "Quit", "quit (Ctrl+Q quits too, even while typing)", show=True),
     KeySpec("interrupt", "ctrl+c", "interrupt", "Quit", "quit, even while typing: press twice (the first asks)"),
     KeySpec("cursor_up", "up,k", "move(-1)", "Up", "previous item", where="list"),

@@ -22,8 +22,10 @@ from textual.containers import Container
 from textual.message import Message
 from textual.widgets import DataTable
 
-from sumtrace.tui.logindex import Item
+from sumtrace.tui.export import record_text
+from sumtrace.tui.logindex import R_FILE, Item
 from sumtrace.tui.state import AppState
+from sumtrace.tui.widgets import LogView
 
 
 class View(Container):
@@ -86,6 +88,15 @@ class View(Container):
         return True
 
     # ------------------------------------------------------------------ keys every view has
+
+    def copy_text(self) -> tuple[str, str] | None:
+        """What ``c`` copies here: (what it is, the text), or None. The base copies the record under
+        the cursor of a focused log."""
+        focused = self.app.focused
+        if isinstance(focused, LogView) and focused.entry is not None:
+            rec = focused.entry
+            return "the record", record_text(rec, self.state.hosts.get(rec[R_FILE], ""))
+        return None
 
     def following(self) -> bool:
         """Whether the view follows what arrives (the footer's ``f`` says on or off): the current scan."""

@@ -80,6 +80,11 @@ class LookupView(View):
         """Enter: read the result (the app's keys work again there; Tab or 5 goes back to the input)."""
         self.w_result.focus()
 
+    def copy_text(self) -> tuple[str, str] | None:
+        """``c`` (out of the input): what the lookup says of the code, as shown."""
+        text = "\n".join(line for line in self.w_result.lines_text).strip()
+        return ("the lookup result", text) if self.w_input.value.strip() and text else None
+
     @on(Input.Changed, "#lookup-input")
     def _changed(self, event: Input.Changed) -> None:
         self._show(event.value)

@@ -24,6 +24,7 @@ from textual.containers import Vertical
 
 from sumtrace.flows.catalog import spec
 from sumtrace.flows.model import Flow, Step
+from sumtrace.tui.export import step_text, timeline_text
 from sumtrace.tui.logindex import R_FILE, R_LINE, R_UTC, as_record
 from sumtrace.tui.render import (
     ANNOUNCE_STYLE,
@@ -281,6 +282,16 @@ class ScanView(View):
         self.w_evidence.focus()
 
     # ------------------------------------------------------------------ keys
+
+    def copy_text(self) -> tuple[str, str] | None:
+        """``c``: the Flows pane copies the flow's timeline; the steps and evidence, the step and its records."""
+        state = self.state
+        f, st = state.flow(), state.step()
+        if f is None:
+            return None
+        if self.w_flows.has_focus or st is None:
+            return f"the timeline of {f.label or f.id}", timeline_text(f, state.now)
+        return f"the step {st.title} and its evidence", step_text(f, st, state.now, state.hosts)
 
     def action_pane(self, delta: int) -> None:
         """``←`` / ``→``: the flows pane, or the steps pane."""
