@@ -296,11 +296,11 @@ async def test_filter_by_severity_component_and_errors_navigation() -> None:
         await pilot.press("2", "home", "e")
         await settle(pilot, app)
         lv = app.query_one("#logview", LogView)
-        assert lv.entry is errors[0]
+        assert lv.entry == errors[0]
         await pilot.press("e")
-        assert lv.entry is errors[1]
+        assert lv.entry == errors[1]
         await pilot.press("E")
-        assert lv.entry is errors[0]
+        assert lv.entry == errors[0]
         await pilot.press("ampersand")
         app.query_one("#logbar", Input).value = "sev:error comp:wua"
         await pilot.press("enter")

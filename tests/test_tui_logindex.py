@@ -49,14 +49,74 @@ def test_batches_out_of_order_end_up_in_utc_then_arrival_order() -> None:
 
 
 def test_records_leave_the_garbage_collector_alone() -> None:
-    """A million records must not make each full GC walk them (plain tuples of atomic values)."""
+    """A million records must not make each full GC walk them: the index holds no object per record."""
     import gc
 
+    small, big = LogIndex(100_000), LogIndex(100_000)
+    small.add(items([entry(i) for i in range(100)]))
+    gc.collect()
+    before = len(gc.get_objects())
+    big.add(items([entry(i, msg=f"m{i}", thread=i, comp=f"C{i % 7}") for i in range(20_000)]))
+    gc.collect()
+    assert len(gc.get_objects()) - before < 100
+
+
+def test_records_come_back_as_they_went_in() -> None:
+    """Every field of a Rec survives the columns, odd values included (a huge thread number, no time,
+    a zone other than UTC, non-ASCII and lone-surrogate text, an empty message)."""
+    odd_zone = timezone(timedelta(hours=2))
+    recs = [
+        as_record(entry(0)),
+        ("C:\\L\\WUAHandler.log", 7, None, None, None, "none", "error", True, "", None, ""),
+        ("x.log", 1, datetime(1, 1, 1), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc), -780,
+         "assumed-local", "warning", False, "Comp", 10 ** 4300, "ünïcode \u202e bidi \ud800 lone"),
+        ("y.log", 2, datetime(2014, 1, 20, 10, 0, 0, 123000), datetime(2014, 1, 20, 12, 0, tzinfo=odd_zone), 300,
+         "bias", "info", False, "C", -(1 << 63), "tab\tand\r\nlines"),
+    ]
+    idx = LogIndex(100)
+    idx.add([(float(i), i, r) for i, r in enumerate(recs)])
+    assert [idx.record(i) for i in range(len(recs))] == recs
+    assert list(idx.items) == [(float(i), i, r) for i, r in enumerate(recs)]
+    assert idx.items[1:3] == [(1.0, 1, recs[1]), (2.0, 2, recs[2])]
+    assert idx.record(-1) == recs[-1] and idx.key(2) == 2.0
+
+
+def test_a_record_costs_its_message_plus_under_a_hundred_bytes() -> None:
+    idx = LogIndex(200_000)
+    msg = "CScanAgent::ScanComplete- Scan completion received."
+    n = 30_000
+    for a in range(0, n, 5000):
+        idx.add(items([entry(i, msg=msg, thread=3000 + i % 13) for i in range(a, a + 5000)], start=a))
+    per = idx.nbytes() / n
+    assert len(msg) < per < len(msg) + 100, per
+
+
+def test_a_capped_index_stays_bounded_while_records_keep_coming() -> None:
+    """Dropping the oldest items frees their stored records too (in blocks), so the store does not grow."""
     idx = LogIndex(1000)
-    idx.add(items([entry(i) for i in range(100)]))
-    gc.collect()  # the records are untracked in the first pass that sees them,
-    gc.collect()  # the (key, seq, record) items in the next one
-    assert not any(gc.is_tracked(it) or gc.is_tracked(it[2]) for it in idx.items)
+    sizes = []
+    for a in range(0, 20_000, 500):
+        idx.add(items([entry(i) for i in range(a, a + 500)], start=a))
+        sizes.append(idx.nbytes())
+    assert len(idx) <= 1000 + idx.slack and idx.items[-1][2][R_LINE] == 20_000
+    assert max(sizes[20:]) < 1.5 * min(sizes[20:])
+    # A record far in the future arrived early: it pins the oldest block; the store is rebuilt past 2x.
+    idx2 = LogIndex(1000)
+    idx2.add(items([entry(10 ** 6)], start=0))
+    for a in range(1, 20_000, 500):
+        idx2.add(items([entry(i) for i in range(a, a + 500)], start=a))
+    assert len(idx2.store) <= 2 * 1000 + 2 * idx2.slack + 500
+    assert idx2.items[-1][2][R_LINE] == 10 ** 6 + 1 and [it[2][R_LINE] for it in idx2.items[-3:-1]] == [20_000, 20_001]
+
+
+def test_filtered_copies_extend_in_order() -> None:
+    """The Log view builds a filtered index by extending ``items`` with the matches, in order."""
+    src = LogIndex(1000)
+    src.add(items([entry(i, sev="error" if i % 3 == 0 else "info") for i in range(30)]))
+    out = LogIndex(1000)
+    out.items.extend(it for it in src.items[0:30] if it[2][6] == "error")
+    assert [it[2][R_LINE] for it in out.items] == list(range(1, 31, 3))
+    assert out.locate(src.anchor(3) or (0.0, 0)) == 1
 
 
 def test_random_batches_match_a_full_sort() -> None:
