@@ -167,6 +167,8 @@ def test_time_of_day_wraps_midnight_and_dates_bound_days() -> None:
     assert kept("time:11-27", recs, year=2026) == [0, 1]  # a date without its year: the log's
     assert kept("time:2026-11-27T23:00..2026-11-28T00:59", recs) == [1, 2]
     assert kept("before:11-28T01:00", recs, year=2026) == [0, 1, 2]
+    assert kept("time:23:00..2026-11-28T00:30", recs) == [1]  # a time of day up to a date: both hold
+    assert kept("time:23:40..", recs) == [4] and kept("time:..00:30", recs) == [2]
     with pytest.raises(ValueError, match="year"):
         parse_query("after:11-28")
 

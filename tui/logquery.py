@@ -11,13 +11,25 @@ import re
 import shlex
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
-from typing import Final
+from datetime import date, datetime, timezone
+from typing import Any, Final
 
 from sumtrace.parsers.entry import SEVERITY_RANK
 from sumtrace.tui.components import components_named
-from sumtrace.tui.logindex import R_COMP, R_FILE, R_LINE, R_MSG, R_SEV, R_THREAD, Rec, base_of
-from sumtrace.tui.logtime import When, parse_when, tod_in
+from sumtrace.tui.logindex import (
+    R_COMP,
+    R_FILE,
+    R_LINE,
+    R_LOCAL,
+    R_MSG,
+    R_SEV,
+    R_THREAD,
+    R_TSRC,
+    R_UTC,
+    Rec,
+    base_of,
+)
+from sumtrace.tui.logtime import When, parse_when
 
 Predicate = Callable[[Rec], bool]
 
@@ -153,51 +165,105 @@ def _negate(p: Predicate) -> Predicate:
 
 # ------------------------------------------------------------------------------------ time terms
 
-def _bound(w: When, *, end: bool) -> Callable[[Rec], bool]:
-    """``t >= w`` (a start) or ``t < w + its unit`` (an end), for a record's time in ``w``'s frame."""
+Frame = Callable[[Rec], Any]
+"""A record's time in a typed time's frame, of the type its bounds compare with (None: no time)."""
+
+
+def _local(e: Rec) -> Any:
+    return e[R_LOCAL]
+
+
+def _local_clock(e: Rec) -> Any:
+    t = e[R_LOCAL]
+    return None if t is None else t.time()
+
+
+def _frame(w: When) -> Frame:
+    """How to read a record's time against ``w``: its local time (``w`` has no zone), or its UTC time
+    (``w`` is an instant), as a datetime (``w`` has a day) or a time of day. These read the record's
+    fields and compare them as they are (no arithmetic per record but for an instant of day in a
+    zone other than UTC): a filter runs over a million records. A zone-less record's wall time is
+    taken in ``w``'s zone, as :meth:`When.frame` does."""
+    off = w.offset
+    if off is None:
+        return _local if w.day is not None else _local_clock
+    if w.day is not None:
+        def instant(e: Rec) -> Any:
+            if e[R_TSRC] == "assumed-local":
+                t = e[R_LOCAL]
+                return None if t is None else (t - off).replace(tzinfo=timezone.utc)
+            return e[R_UTC]
+
+        return instant
+
+    def clock(e: Rec) -> Any:
+        if e[R_TSRC] == "assumed-local":
+            return _local_clock(e)
+        u = e[R_UTC]
+        return None if u is None else (u + off).time() if off else u.time()
+
+    return clock
+
+
+def _edges(w: When) -> tuple[Any, Any]:
+    """(start, end) of what ``w`` covers, comparable with :func:`_frame`'s values; the end of a time of
+    day that reaches midnight is None (the rest of the day)."""
     if w.day is None:
-        edge = w.tod + (_micros(w.unit) if end else 0)
-
-        def by_tod(e: Rec) -> bool:
-            t = tod_in(e, w)
-            return t is not None and (t < edge if end else t >= edge)
-
-        return by_tod
-    start = w.start() + (w.unit if end else timedelta(0))
-
-    def by_day(e: Rec) -> bool:
-        t = w.frame(e)
-        return t is not None and (t < start if end else t >= start)
-
-    return by_day
-
-
-def _micros(td: timedelta) -> int:
-    return (td.days * 86400 + td.seconds) * 1_000_000 + td.microseconds
+        end = datetime.combine(date.min, w.clock) + w.unit
+        return w.clock, (end.time() if end.date() == date.min else None)
+    start = w.start()
+    if w.offset is None:
+        return start, start + w.unit
+    utc = (start - w.offset).replace(tzinfo=timezone.utc)
+    return utc, utc + w.unit
 
 
 def time_range(lo: When | None, hi: When | None) -> Predicate:
     """Records from ``lo`` up to the end of ``hi`` (either may be open). Two times of day with
     ``lo`` after ``hi`` wrap around midnight (``time:23:00..01:00``)."""
-    a = _bound(lo, end=False) if lo is not None else None
-    b = _bound(hi, end=True) if hi is not None else None
-    if a is not None and b is not None:
-        assert lo is not None and hi is not None
-        if lo.day is None and hi.day is None and lo.offset == hi.offset and lo.tod > hi.tod:
-            return lambda e: a(e) or b(e)
-        return lambda e: a(e) and b(e)
-    if a is not None:
-        return a
-    if b is not None:
-        return b
-    raise ValueError("a time range needs a start or an end")
+    if lo is None and hi is None:
+        raise ValueError("a time range needs a start or an end")
+    get_lo = _frame(lo) if lo is not None else None
+    get_hi = _frame(hi) if hi is not None else None
+    start = _edges(lo)[0] if lo is not None else None
+    end = _edges(hi)[1] if hi is not None else None
+    if lo is not None and hi is not None and lo.offset == hi.offset and (lo.day is None) == (hi.day is None):
+        get = _frame(lo)  # one frame for both bounds: read the record's time once
+        if lo.day is None and lo.tod > hi.tod:
+            def wraps(e: Rec) -> bool:
+                t = get(e)
+                return t is not None and (t >= start or (end is not None and t < end))
+
+            return wraps
+
+        def between(e: Rec) -> bool:
+            t = get(e)
+            return t is not None and t >= start and (end is None or t < end)
+
+        return between
+
+    def pred(e: Rec) -> bool:  # bounds in different frames (a time of day up to a date, say)
+        if get_lo is not None:
+            t = get_lo(e)
+            if t is None or t < start:
+                return False
+        if get_hi is not None:
+            t = get_hi(e)
+            if t is None or (end is not None and t >= end):
+                return False
+        return True
+
+    return pred
 
 
 def _before(w: When) -> Predicate:
-    a = _bound(w, end=False)
+    """Records strictly before ``w`` begins (``before:10:30`` keeps 10:29:59.999, not 10:30:00)."""
+    get = _frame(w)
+    start = _edges(w)[0]
 
     def pred(e: Rec) -> bool:
-        return (w.frame(e) if w.day is not None else tod_in(e, w)) is not None and not a(e)
+        t = get(e)
+        return t is not None and t < start
 
     return pred
 
