@@ -183,7 +183,7 @@ def _frame(w: When) -> Frame:
     (``w`` is an instant), as a datetime (``w`` has a day) or a time of day. These read the record's
     fields and compare them as they are (no arithmetic per record but for an instant of day in a
     zone other than UTC): a filter runs over a million records. A zone-less record's wall time is
-    taken in ``w``'s zone, as :meth:`When.frame` does."""
+    taken to be in ``w``'s zone (nothing says otherwise)."""
     off = w.offset
     if off is None:
         return _local if w.day is not None else _local_clock

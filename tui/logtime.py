@@ -103,18 +103,6 @@ class When:
         assert self.day is not None
         return datetime.combine(self.day, self.clock)
 
-    def frame(self, e: Rec) -> datetime | None:
-        """The record's time in this value's frame: its local time, or its UTC time moved to the typed
-        zone (a zone-less record's time stays as written). None for a record without a time."""
-        if self.offset is None or e[R_TSRC] == "assumed-local":
-            return e[R_LOCAL]
-        u = e[R_UTC]
-        return None if u is None else u.replace(tzinfo=None) + self.offset
-
-
-def _tod_of(dt: datetime) -> int:
-    return ((dt.hour * 60 + dt.minute) * 60 + dt.second) * 1_000_000 + dt.microsecond
-
 
 def parse_when(text: str, year: int | None = None) -> When:
     """Read a typed time (see :data:`WHEN_HELP`). A date without a year takes ``year``.
@@ -158,9 +146,3 @@ def parse_when(text: str, year: int | None = None) -> When:
         else:
             offset = timedelta(0)
     return When(day, clock, offset, unit, text.strip())
-
-
-def tod_in(e: Rec, w: When) -> int | None:
-    """The record's time of day in ``w``'s frame (microseconds), or None without a time."""
-    dt = w.frame(e)
-    return None if dt is None else _tod_of(dt)
