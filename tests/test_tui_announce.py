@@ -150,3 +150,9 @@ async def test_the_footer_says_what_the_toggles_do_now() -> None:
         await pilot.press("f")
         await settle(pilot, app)
         assert "f Follow: on" in bar.render().plain
+        await pilot.press("2")  # the Log view: f is about following the end of the log
+        await settle(pilot, app)
+        assert "f Follow: on" in bar.render().plain
+        await pilot.press("up")
+        await settle(pilot, app)
+        assert "f Follow: off" in bar.render().plain

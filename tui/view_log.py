@@ -694,6 +694,10 @@ class MergedLogView(View):
         lv.set_follow(not lv.follow)
         self.refresh_view(force=True)
 
+    def following(self) -> bool:
+        """The footer's ``f`` here: whether the log follows its end."""
+        return self.w_log.follow
+
 
 def resolve_when(w: When, ref: Rec) -> datetime:
     """A typed time as an instant (aware UTC). A time without a day is on ``ref``'s day; without a
