@@ -80,6 +80,8 @@ from sumtrace.tui.widgets import HelpScreen
 __all__ = ["PlayerControl", "SumtraceApp", "demo_app", "run_demo", "run_watch"]
 
 DEFAULT_MAX_ENTRIES = 1_000_000
+MERGE_BUDGET = 0.03  # seconds of merging per turn of the UI loop (see SumtraceApp._merge_pending)
+MERGE_SLICE = 1000  # records per merge step
 
 
 def _max_entries_from_env() -> int:
@@ -134,6 +136,7 @@ class SumtraceApp(App[int]):
         self.max_entries = cap
         self.state = AppState(mode=mode, now=clock(), max_entries=cap, animations=animations)
         self._pending: list[Entry] = []
+        self._merge_queued = False
         # What the pipeline delivered since the last refresh. The subscriber may run in the driver's
         # thread: it only appends here under the lock; the refresh takes it all in the UI thread.
         self._inbox_lock = threading.Lock()
@@ -512,13 +515,35 @@ class SumtraceApp(App[int]):
         self.refresh_seconds += time.perf_counter() - t0
 
     def _merge_pending(self) -> None:
+        """Merge what arrived into the merged log, in slices, for at most ``MERGE_BUDGET`` seconds:
+        a replay delivers thousands of records per refresh, and merging them all at once held a key
+        press for 150 ms and more. What is left is merged by :meth:`_merge_more` once the keys
+        queued meanwhile have run (and by the next refresh)."""
         pending = self._pending
         if not pending:
             return
-        self._pending = []
-        items = self.state.merge(pending)
-        for view in self.main.views.values():
-            view.records_added(items)
+        deadline = time.perf_counter() + MERGE_BUDGET
+        done = 0
+        while done < len(pending):
+            chunk = pending[done:done + MERGE_SLICE]
+            done += len(chunk)
+            items = self.state.merge(chunk)
+            for view in self.main.views.values():
+                view.records_added(items)
+            if time.perf_counter() > deadline:
+                break
+        del pending[:done]
+        if pending and not self._merge_queued:
+            self._merge_queued = True
+            self.call_later(self._merge_more)
+
+    def _merge_more(self) -> None:
+        """The rest of a budgeted merge, after the messages (keys) that queued while it ran."""
+        self._merge_queued = False
+        if self._pending and not self.state.holding and not (
+                getattr(self.control, "freezes_view", False) and self.control.paused):
+            self._merge_pending()
+            self.main.current.refresh_view(False)
 
     def _freeze_startup(self) -> None:
         """Once, after the first paint: the app's long-lived objects (the DOM, styles, bindings)

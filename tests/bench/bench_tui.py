@@ -15,8 +15,15 @@ While it runs, a key is sent every 100 ms, alternating "down"/"up" on the step l
 (switch to the merged log and back, a full repaint of another view), and the time from posting
 the key event to its action running is measured. Prints figures; not a test.
 
-``--mode replay --lines 1000000`` instead loads a million records flat out (as ``sumtrace replay``
-does) and times moving, finding and filtering over the whole merged log.
+``--mode replay --lines 1000000 [--density 0.02 --density 0.6]`` instead runs ``sumtrace replay`` of a
+zip bundle (tests/bench/replay_corpus.py: a multi-client site plus each client's everyday chatter, at the
+given share of facts; 0.6 is the bare site, the worst case) as the CLI builds it, in a child
+process per run, at the given size and a quarter of it: first screen, time until every record is
+in the merged log and stitched (wall, and the process's CPU as a multiple of a floor measured in
+the same run: the CMTrace record pattern over the same bytes), keys while loading and after (Home,
+End, PageUp, a filter over everything, next error), the merged log's bytes per record (its arrays'
+sizes; and by tracemalloc on 200k records merged the way the app does; and RSS growth), and the
+4x/1x CPU ratio.
 
 Knobs for comparisons (environment): BENCH_THREADED=0 runs the driver in the UI loop,
 BENCH_FREEZE=0 skips the startup gc.freeze, BENCH_KEYS=down,up picks the keys, BENCH_RSS=1 prints
@@ -277,76 +284,195 @@ async def bench(rate: int, seconds: float, mode: str, facts: float, max_entries:
         print(f"WARNING: {len(sent) - len(lat)} keys not handled")
 
 
-async def bench_replay(lines: int) -> None:
-    """A million-line replay: ingest flat out, then move, find and filter over the whole index."""
-    tracker = Tracker()
-    pipeline = Pipeline(tracker)
-    producer = Producer(100_000, 0.0)
-    unique: list[tuple[str, bytes]] = []
-    while producer.n < min(lines, 100_000):
-        unique.extend(producer.slice().items())
-    chunks = [unique[i % len(unique)] for i in range(max(1, lines * len(unique) // max(1, producer.n)))]
-    needle = (b'<![LOG[the needle: ScanJob completed]LOG]!><time="23:59:59.000+000" date="12-31-2099" '
-              b'component="ScanAgent" context="" type="1" thread="1" file="x:1">\r\n')
-    ingest: dict[str, float] = {}
+def replay_floor(bundle: str, rounds: int = 3) -> tuple[float, int, int]:
+    """CPU seconds (best of ``rounds``) for the parser's CMTrace record pattern over the bundle's
+    members' bytes, building nothing: the least any reader must do. Also (matches, bytes)."""
+    import re
+    import zipfile
 
-    async def driver() -> None:
-        t = time.perf_counter()
-        for n, (comp, data) in enumerate(chunks):
-            pipeline.feed(f"/bench/PC01/{comp}.log", "PC01", data)
-            if n % 4 == 0:
-                await asyncio.sleep(0)
-        pipeline.feed("/bench/PC01/ScanAgent.log", "PC01", needle)
-        pipeline.close()
-        ingest["parse"] = time.perf_counter() - t
+    from sumtrace.parsers.formats import CM_RECORD
 
-    app = SumtraceApp(pipeline, tracker, driver, mode="replay", animations=False, max_entries=lines + 1000)
-    async with app.run_test(size=(160, 48)) as pilot:
-        t = time.perf_counter()
-        total = sum(len(d) for _, d in chunks)
-        while not app.driver_done or len(app.state.log_index) < producer.n * len(chunks) // len(unique):
-            await asyncio.sleep(0.05)
-            if time.perf_counter() - t > 300:
-                break
-        await pilot.pause(0.3)
-        loaded = time.perf_counter() - t
-        n = len(app.state.log_index)
-        print(f"replay: {n:,} records ({total / 1e6:.0f} MB) parsed in {ingest.get('parse', 0):.1f} s, "
-              f"in the merged log after {loaded:.1f} s; RSS "
-              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    pattern = re.compile(CM_RECORD.pattern.encode("ascii"), CM_RECORD.flags & ~re.UNICODE)
+    with zipfile.ZipFile(bundle) as zf:
+        blobs = [zf.read(n) for n in zf.namelist() if n.lower().endswith(".log")]
+    best, matches = float("inf"), 0
+    for _ in range(rounds):
+        t = time.process_time()
+        matches = sum(1 for data in blobs for _ in pattern.finditer(data))
+        best = min(best, time.process_time() - t)
+    return best, matches, sum(len(b) for b in blobs)
 
-        async def timed(*keys: str) -> float:
-            t0 = time.perf_counter()
-            await pilot.press(*keys)
-            await app.workers.wait_for_complete()
-            return (time.perf_counter() - t0) * 1000
 
-        await timed("2")
-        log_pane = app.main.views["log"]
-        lv = log_pane.w_log
-        figures = [("home", await timed("home")), ("end", await timed("end")),
-                   ("pageup", await timed("pageup")), ("up", await timed("up"))]
-        await pilot.press("home", "slash")
-        log_pane.w_bar.value = "the needle"
-        figures.append(("find (match at the very end)", await timed("enter")))
-        found = lv.entry is not None and "needle" in lv.entry[10]
-        await pilot.press("ampersand")
-        log_pane.w_bar.value = "sev:error"
-        figures.append(("filter sev:error", await timed("enter")))
-        shown = len(lv.index)
-        figures.append(("clear filter", await timed("escape")))
-        figures.append(("e (next error)", await timed("home", "e")))
-        print("  " + ", ".join(f"{k} {v:.0f} ms" for k, v in figures))
-        print(f"  find landed on the needle: {found}; filter kept {shown:,} of {n:,}")
-        await pilot.press("q")
+def rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+async def bench_replay_once(bundle: str, size: tuple[int, int] = (160, 48)) -> dict[str, Any]:
+    """``sumtrace replay BUNDLE`` as the CLI builds it (:func:`sumtrace.tui.cmd_replay.replay_app`),
+    in Textual's headless driver: first screen, load time (wall and this process's CPU), keys
+    while loading and after, the merged log's bytes per record. Returns the figures."""
+    from sumtrace.tui.cli import build_parser
+    from sumtrace.tui.cmd_replay import replay_app
+
+    rss0 = rss_mb()
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    app, player, errors = replay_app(build_parser().parse_args(["replay", bundle]), install_signals=False,
+                                     animations=False)
+    assert app is not None and not errors, errors
+    handled: list[float] = []
+    original_move, original_view = BlockList.action_move, SumtraceApp.action_view
+
+    def timed_move(self: BlockList, delta: int) -> None:
+        handled.append(time.perf_counter())
+        original_move(self, delta)
+
+    def timed_view(self: SumtraceApp, name: str) -> None:
+        handled.append(time.perf_counter())
+        original_view(self, name)
+
+    BlockList.action_move = timed_move  # type: ignore[method-assign]
+    SumtraceApp.action_view = timed_view  # type: ignore[method-assign]
+    out: dict[str, Any] = {}
+    first: list[float] = []
+    original_start = SumtraceApp._start
+
+    def timed_start(self: SumtraceApp) -> None:
+        original_start(self)
+        self.call_after_refresh(lambda: first.append(time.perf_counter() - t0))
+
+    SumtraceApp._start = timed_start  # type: ignore[method-assign]
+    try:
+        async with app.run_test(size=size) as pilot:
+            keys = ["down", "up", "2", "1"]
+            sent: list[float] = []
+            i = 0
+            while not app.driver_done or len(app.state.log_index) < player.played or app._pending:
+                key = keys[i % len(keys)]
+                i += 1
+                sent.append(time.perf_counter())
+                app.post_message(events.Key(key, None))
+                await asyncio.sleep(0.1)
+                if time.perf_counter() - t0 > 900:
+                    break
+            loaded_wall, loaded_cpu = time.perf_counter() - t0, time.process_time() - cpu0
+            await pilot.pause(0.3)
+            lat = [(h - s) * 1000 for s, h in zip(sent, handled)]
+            out.update(first_screen=first[0] if first else float("nan"), wall=loaded_wall, cpu=loaded_cpu,
+                       records=len(app.state.log_index), played=player.played, keys_loading=lat,
+                       keys_lost=len(sent) - len(lat), facts=app.tracker.fact_count, flows=len(app.tracker.flows),
+                       index_bytes=app.state.log_index.nbytes() + app.state.error_index.nbytes(),
+                       rss_growth_mb=rss_mb() - rss0, refreshes=app.refreshes,
+                       refresh_mean_ms=1000 * app.refresh_seconds / max(1, app.refreshes))
+
+            async def timed(*keys: str) -> float:
+                t = time.perf_counter()
+                await pilot.press(*keys)
+                await app.workers.wait_for_complete()
+                return (time.perf_counter() - t) * 1000
+
+            await timed("2")
+            log_pane = app.main.views["log"]
+            after = [("home", await timed("home")), ("end", await timed("end")),
+                     ("pageup", await timed("pageup")), ("up", await timed("up"))]
+            await pilot.press("ampersand")
+            log_pane.w_bar.value = "sev:error"  # type: ignore[attr-defined]
+            after.append(("filter sev:error (all records)", await timed("enter")))
+            after.append(("clear filter", await timed("escape")))
+            after.append(("e (next error)", await timed("home", "e")))
+            out["keys_after"] = after
+            await pilot.press("q")
+    finally:
+        BlockList.action_move = original_move  # type: ignore[method-assign]
+        SumtraceApp.action_view = original_view  # type: ignore[method-assign]
+        SumtraceApp._start = original_start  # type: ignore[method-assign]
+    return out
+
+
+def index_bytes_traced(bundle: str, limit: int = 200_000) -> float:
+    """Bytes per record of the merged log, by tracemalloc: ``limit`` records of the bundle parsed,
+    then merged into an :class:`~sumtrace.tui.state.AppState` the way the app does, traced."""
+    import gc
+    import tracemalloc
+    from datetime import datetime
+
+    from sumtrace.parsers.files import discover
+    from sumtrace.parsers.stream import parse_bytes
+    from sumtrace.tui.state import AppState
+
+    entries = []
+    for src in discover([bundle]).sources:
+        entries.extend(parse_bytes(src.path, b"".join(src.chunks()), host_bias=src.bias))
+        if len(entries) >= limit:
+            break
+    entries = entries[:limit]
+    state = AppState(mode="replay", now=datetime.now(timezone.utc), max_entries=10 * limit, animations=False)
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    for a in range(0, len(entries), 5000):
+        state.merge(entries[a:a + 5000])
+    gc.collect()
+    used = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    return used / max(1, len(entries))
+
+
+def replay_child(records: int, density: float) -> dict[str, Any]:
+    """One replay measured in a fresh process (its memory and GC start clean)."""
+    import json
+    import subprocess
+
+    proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--mode", "replay-one", "--lines", str(records),
+                           "--density", str(density)], capture_output=True, text=True, check=False)
+    for line in proc.stdout.splitlines():
+        if line.startswith("{"):
+            return dict(json.loads(line))
+    raise RuntimeError(f"the replay child failed: {proc.stderr[-2000:]}")
+
+
+def bench_replay(lines: int, densities: list[float]) -> None:
+    """Per density: the corpus at ``lines`` and ``lines / 4`` records, each replayed in a child."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from replay_corpus import corpus
+
+    for density in densities:
+        big = corpus(lines, density)
+        small = corpus(max(1000, lines // 4), density)
+        floor, matches, nbytes = replay_floor(big.path)
+        print(f"corpus {big.describe()}; zip {os.path.getsize(big.path) / 1e6:.0f} MB")
+        print(f"  floor: CMTrace record pattern over the members' {nbytes / 1e6:.0f} MB: {floor:.2f} s CPU "
+              f"({matches:,} matches)")
+        runs = {}
+        for c in (small, big):
+            r = runs[c.records] = replay_child(c.records, density)
+            lat = r["keys_loading"] or [float("nan")]
+            print(f"  {c.records:>9,} records: first screen {r['first_screen']:.2f} s; all indexed and stitched in "
+                  f"{r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU (this process, all threads) = "
+                  f"{r['cpu'] / (floor * c.records / big.records):.1f}x the floor; {r['records']:,} in the log, "
+                  f"{r['facts']:,} facts, {r['flows']:,} flows")
+            print(f"             keys while loading: n={len(lat)} p50 {percentile(lat, 50):.0f} ms, "
+                  f"p95 {percentile(lat, 95):.0f} ms, max {max(lat):.0f} ms ({r['keys_lost']} not handled); "
+                  f"refresh mean {r['refresh_mean_ms']:.0f} ms over {r['refreshes']}")
+            print(f"             merged log {r['index_bytes'] / max(1, r['records']):.0f} B/record (its arrays, "
+                  f"nbytes); RSS grew {r['rss_growth_mb']:.0f} MB = {r['rss_growth_mb'] * 1e6 / max(1, r['records']):.0f}"
+                  f" B/record (everything: tracker, parse-ahead, Textual)")
+            print("             after loading: " + ", ".join(f"{k} {v:.0f} ms" for k, v in r["keys_after"]))
+        a, b = runs[small.records], runs[big.records]
+        print(f"  linear: {big.records / small.records:.2f}x the records took {b['cpu'] / a['cpu']:.2f}x the CPU "
+              f"(target <= 4.5)")
+        print(f"  merged log by tracemalloc (200k records merged as the app does): "
+              f"{index_bytes_traced(big.path):.0f} B/record")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rate", type=int, default=20_000)
     ap.add_argument("--seconds", type=float, default=5.0)
-    ap.add_argument("--mode", choices=("files", "pipeline", "replay"), default="files")
-    ap.add_argument("--lines", type=int, default=1_000_000, help="replay mode: records to load")
+    ap.add_argument("--mode", choices=("files", "pipeline", "replay", "replay-one"), default="files")
+    ap.add_argument("--lines", type=int, default=1_000_000, help="replay mode: records in the corpus (and a 1/4 one)")
+    ap.add_argument("--density", type=float, action="append",
+                    help="replay mode: share of facts in the corpus (repeatable; default 0.02 and the worst case 0.6)")
     ap.add_argument("--max-lines", type=int, default=1_000_000, help="the merged log's cap (SUMTRACE_MAX_LINES)")
     ap.add_argument("--facts", type=float, default=0.005,
                     help="share of records the flow tracker keeps (messaging, state messages, scan lines)")
@@ -365,7 +491,15 @@ def main() -> None:
         asyncio.run(debug_run())
         return
     if args.mode == "replay":
-        asyncio.run(bench_replay(args.lines))
+        bench_replay(args.lines, args.density or [0.02, 0.6])
+        return
+    if args.mode == "replay-one":
+        import json
+
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from replay_corpus import corpus
+
+        print(json.dumps(asyncio.run(bench_replay_once(corpus(args.lines, (args.density or [0.02])[0]).path))))
         return
     asyncio.run(bench(args.rate, args.seconds, args.mode, args.facts, args.max_lines))
 
