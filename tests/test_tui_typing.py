@@ -88,6 +88,20 @@ async def test_a_find_typed_in_one_burst_searches_that_text_then_n_goes_on() -> 
         assert bar.value == "policy"  # the n did not land in the (closed) input
 
 
+@pytest.mark.parametrize(("opener", "query"), [("h", "re:WUA.*Handler"), ("@", "19:12:55Z"),
+                                               ("&", "time:19:12..19:13 -sev:info")])
+async def test_every_log_bar_takes_its_burst_whole(opener: str, query: str) -> None:
+    """Highlight and go-to-time open the same bar: the mechanism is the app's, not the bar's."""
+    app = loaded("wsus-401")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _idle(pilot, app)
+        burst(app, opener, *query)
+        await _idle(pilot, app)
+        bar = app.query_one("#logbar", Input)
+        assert app.focused is bar and bar.value == query
+        assert not app.control.paused and app.view == "log"
+
+
 @pytest.mark.parametrize(("opener", "query"), [("&", "file:WUAHandler"), ("/", "policy")])
 async def test_the_same_queries_typed_through_one_press_call(opener: str, query: str) -> None:
     app = loaded("wsus-401")

@@ -613,7 +613,7 @@ class SumtraceApp(App[int]):
         if len(news) > 3:
             lines.append(f"… and {len(news) - 3} more")
         if self.main.current.NAME != "scan":
-            lines.append(f"{self.state.key('view_scan')}: the Scan view shows them")
+            lines.append(f"{self.state.key('view_scan')}: the Scan view shows {'it' if len(news) == 1 else 'them'}")
         kind = "failure" if failed and all(f.status == "failed" for f in news) else (
             "stall" if not failed else "failure or stall")
         title = f"New {kind}" if len(news) == 1 else f"{len(news)} new failures and stalls"
