@@ -8,9 +8,10 @@ cursor; go to a time; and the pane below the log that shows the record under the
 with the step it is evidence of (Enter jumps there). The query language is
 :mod:`sumtrace.tui.logquery`, times as typed and shown are :mod:`sumtrace.tui.logtime`.
 
-A find or a filter walks up to a million records: it runs in slices (``CHUNK`` records, then the
-loop gets a turn), so keys stay live, and holds the merge meanwhile (``AppState.holds``) so the
-list it walks does not change under it. Matches and marks are kept as anchors
+A find or a filter walks up to a million records: it runs in slices of at most ``SLICE_SECONDS``
+(checked every ``CHUNK`` records; then the loop gets a turn), so keys stay live however slow or
+busy the machine, and holds the merge meanwhile (``AppState.holds``) so the list it walks does
+not change under it. Matches and marks are kept as anchors
 (:class:`~sumtrace.tui.anchorset.AnchorSet`), so counting, ranking and jumping are bisections.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from itertools import chain
@@ -64,7 +66,27 @@ from sumtrace.tui.state import AppState
 from sumtrace.tui.view_base import View
 from sumtrace.tui.widgets import BlockList, LogView
 
-CHUNK = 20_000  # records per slice of a find or filter pass before yielding to the loop
+CHUNK = 2_000  # records a find or filter pass handles between looks at the clock
+SLICE_SECONDS = 0.015  # then, past this much time, it gives the event loop (the keys) a turn
+
+
+class Slicer:
+    """Gives the event loop a turn once a slice of work has run ``SLICE_SECONDS``: the same pass costs
+    20 ms a slice on an idle machine and several times that on a loaded one, so slices are cut by
+    time, not by a record count."""
+
+    __slots__ = ("_since",)
+
+    def __init__(self) -> None:
+        self._since = time.perf_counter()
+
+    async def turn(self) -> bool:
+        """Yield if the slice is used up; True when it did (the caller checks it was not superseded)."""
+        if time.perf_counter() - self._since < SLICE_SECONDS:
+            return False
+        await asyncio.sleep(0)
+        self._since = time.perf_counter()
+        return True
 _EDGE = 64  # records looked at from the start for a dated one
 
 _BAR_TITLES = {"find": "Find", "filter": "Filter", "highlight": "Highlight", "goto": "Go to time"}
@@ -498,10 +520,12 @@ class MergedLogView(View):
             src = state.log_index.items
             new = LogIndex(state.max_entries)
             out = new.items
+            slicer = Slicer()
             for i in range(0, len(src), CHUNK):
                 out.extend(it for it in src[i:i + CHUNK] if q(it[2]))
-                await asyncio.sleep(0)
-            if self._query is not q:  # superseded by another filter meanwhile
+                if await slicer.turn() and self._query is not q:
+                    return  # superseded by another filter meanwhile
+            if self._query is not q:
                 return
             self._filtered = new
             self.w_log.set_index(new)
@@ -530,14 +554,16 @@ class MergedLogView(View):
         try:
             items = index.items
             keys, seqs = found.keys, found.seqs
+            slicer = Slicer()
             for i in range(0, len(items), CHUNK):
                 for k, s, e in items[i:i + CHUNK]:
                     if tm(e[R_MSG]):
                         keys.append(k)
                         seqs.append(s)
-                await asyncio.sleep(0)
-                if self._find is not tm or lv.index is not index:
+                if await slicer.turn() and (self._find is not tm or lv.index is not index):
                     return  # superseded: another find, or another filter
+            if self._find is not tm or lv.index is not index:
+                return
         finally:
             state.holds -= 1
         self._matches = found
@@ -587,6 +613,7 @@ class MergedLogView(View):
         if n == 0:
             return
         self.state.holds += 1
+        slicer = Slicer()
         try:
             start = lv.cursor if lv.cursor >= 0 else (n - 1 if direction > 0 else 0)
             order: Iterable[int]  # from the cursor to the end, then around (no list of a million positions)
@@ -601,10 +628,8 @@ class MergedLogView(View):
                         if (direction > 0 and i <= start) or (direction < 0 and i >= start):
                             self.notify("Search wrapped around.", markup=False, timeout=2)
                     return
-                if count % CHUNK == CHUNK - 1:
-                    await asyncio.sleep(0)
-                    if lv.index is not index:
-                        return
+                if count % CHUNK == CHUNK - 1 and await slicer.turn() and lv.index is not index:
+                    return
             self.notify(f"Not found: {tm.text}", markup=False, timeout=3)
         finally:
             self.state.holds -= 1
