@@ -156,3 +156,14 @@ async def test_the_2013_clients_repeated_policies_fold_and_enter_opens_them(real
         await pilot.press("enter")
         await settle(pilot, app)
         assert len(flows_pane.blocks) == before
+
+
+async def test_a_stalled_steps_overdue_time_reads_at_60x20() -> None:
+    """The row cuts its detail at 60 columns: the selected step says it whole below the row."""
+    app = loaded("location-reply-missing")
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot, app)
+        step = app.step()
+        assert step is not None and step.status == "stalled"
+        seen = _visible(app.query_one("#timeline", BlockList))
+        assert "overdue by 24m58s" in seen and "MP_Location.log on the MP" in seen

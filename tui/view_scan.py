@@ -529,6 +529,11 @@ def timeline_blocks(flow: Flow, now: datetime, width: int, *, frame: int = -1,
             t.append(f"  via {safe(st.joined_by)}", DIM)
         lines = [Line(t)]
         whole = st.key == selected
+        if whole and detail and t.cell_len > width and (waiting or st.status in ("failed", "stalled", "warning")):
+            # The row cuts the detail (narrow): a selected step that needs attention says it whole below.
+            more = Text("    ")
+            more.append(detail, NEXT_STYLE if waiting else "")
+            lines.append(Line(more, wrap=True, indent=4))
         if st.error is not None and st.status in ("failed", "stalled", "warning"):
             e = Text(no_wrap=True)
             e.append("    ")
