@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.binding import Binding
+from textual.widgets import Input
 
 from sumtrace.tui.app import SumtraceApp
 from sumtrace.tui.keydoc import BEGIN, END, current_block, main, readme_block, replace_block
-from sumtrace.tui.keys import KEYS, help_rows, key_label, key_table, keys_label
+from sumtrace.tui.keygate import INPUT_KEYS, app_may_take
+from sumtrace.tui.keys import KEYS, help_rows, help_sections, key_label, key_table, keys_label
 from sumtrace.tui.views import VIEWS
 from sumtrace.tui.widgets import BlockList, HelpScreen, LogView
 from tests.conftest import ROOT
@@ -86,3 +89,31 @@ def test_help_rows_show_the_users_keys() -> None:
                                             ("pagedown", "PgDn"), ("ampersand", "&"), ("escape", "Esc")])
 def test_key_labels(key: str, label: str) -> None:
     assert key_label(key) == label
+
+
+def test_help_groups_every_key_once_by_where_it_works() -> None:
+    titles = {v.NAME: v.TITLE for v in VIEWS}
+    sections = help_sections(TABLE, None, titles)
+    names = [name for name, _ in sections]
+    assert names[:2] == ["Views", "Everywhere"] and len(names) == len(set(names))
+    assert {"Every view", "Log view", "Scan view", "Scan and Log views", "This help"} <= set(names)
+    assert sum(len(rows) for _, rows in sections) == len(TABLE)
+    log = dict(sections)["Log view"]
+    assert any(keys == "/" and binding_id == "find" for keys, _, binding_id in log)
+
+
+def _key(name: str, char: str | None = None) -> events.Key:
+    return events.Key(name, char)
+
+
+def test_an_input_keeps_the_keys_it_types_and_edits_with() -> None:
+    field = Input()
+    for key in (_key("q", "q"), _key("slash", "/"), _key("1", "1"), _key("space", " "), _key("left"),
+                _key("backspace"), _key("enter"), _key("ctrl+w")):
+        assert not app_may_take(key, field, dialog=False), key.key
+    for key in (_key("escape"), _key("f1"), _key("ctrl+p"), _key("ctrl+c"), _key("ctrl+q")):
+        assert app_may_take(key, field, dialog=False), key.key
+    assert app_may_take(_key("q", "q"), BlockList(), dialog=False)  # a list: the app's keys act
+    assert not app_may_take(_key("p", "p"), BlockList(), dialog=True)  # a dialog keeps its keys
+    assert app_may_take(_key("ctrl+c"), None, dialog=True)
+    assert {"left", "home", "ctrl+a", "enter", "backspace", "ctrl+v"} <= INPUT_KEYS

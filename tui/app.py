@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -82,6 +83,7 @@ __all__ = ["PlayerControl", "SumtraceApp", "demo_app", "run_demo", "run_watch"]
 DEFAULT_MAX_ENTRIES = 1_000_000
 MERGE_BUDGET = 0.03  # seconds of merging per turn of the UI loop (see SumtraceApp._merge_pending)
 MERGE_SLICE = 1000  # records per merge step
+MERGE_PAUSE = 0.01  # seconds between budgeted merge turns, for keys and timers to run
 
 
 def _max_entries_from_env() -> int:
@@ -315,16 +317,16 @@ class SumtraceApp(App[int]):
         finally:
             gate.arriving = None
         if gate.acted:
-            gate.hold()
-            self.call_later(self._release_keys)
+            self.call_later(self._release_keys, gate.hold())
         elif isinstance(event, events.Key) and event.key == "enter" and isinstance(focused, Input):
-            gate.hold(until_submitted=True)
-            self.set_timer(HOLD_LIMIT, self._release_keys)
+            hold = gate.hold(until_submitted=True)
+            self.set_timer(HOLD_LIMIT, partial(self._release_keys, hold))
 
-    async def _release_keys(self) -> None:
-        """Route the held keys, in order, to wherever the focus is now (until one holds again)."""
+    async def _release_keys(self, hold: int | None = None) -> None:
+        """Route the held keys, in order, to wherever the focus is now (until one holds again).
+        ``hold`` names the hold this release ends (None: whichever is on)."""
         gate = self._gate
-        if not gate.holding:
+        if not gate.holding or (hold is not None and hold != gate.generation):
             return
         gate.release()
         while gate.held and not gate.holding:
@@ -333,7 +335,7 @@ class SumtraceApp(App[int]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """An input's submission was handled (it bubbled up here): the keys typed after Enter go on."""
         if self._gate.awaiting_submit:
-            self.call_later(self._release_keys)
+            self.call_later(self._release_keys, self._gate.generation)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """An arriving key's app binding acts unless an input or a dialog keeps the key (keygate)."""
@@ -518,7 +520,7 @@ class SumtraceApp(App[int]):
         """Merge what arrived into the merged log, in slices, for at most ``MERGE_BUDGET`` seconds:
         a replay delivers thousands of records per refresh, and merging them all at once held a key
         press for 150 ms and more. What is left is merged by :meth:`_merge_more` once the keys
-        queued meanwhile have run (and by the next refresh)."""
+        queued meanwhile have run (``MERGE_PAUSE`` later, or by the next refresh)."""
         pending = self._pending
         if not pending:
             return
@@ -534,8 +536,11 @@ class SumtraceApp(App[int]):
                 break
         del pending[:done]
         if pending and not self._merge_queued:
+            # A timer, not call_later: a callback re-posted to the app's own queue keeps the queue
+            # never empty, and Textual then never yields to the event loop (keys from the
+            # terminal, timers and workers waited seconds behind a replay's merge).
             self._merge_queued = True
-            self.call_later(self._merge_more)
+            self.set_timer(MERGE_PAUSE, self._merge_more, name="merge")
 
     def _merge_more(self) -> None:
         """The rest of a budgeted merge, after the messages (keys) that queued while it ran."""

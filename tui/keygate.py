@@ -55,10 +55,15 @@ class KeyGate:
         self.holding = False
         self.awaiting_submit = False
         self.held: deque[events.Key | events.Paste] = deque()
+        self.generation = 0
 
-    def hold(self, *, until_submitted: bool = False) -> None:
+    def hold(self, *, until_submitted: bool = False) -> int:
+        """Hold the keys that arrive from now on; returns the hold's number, which its release names
+        (a late timer from an earlier hold must not end this one)."""
         self.holding = True
         self.awaiting_submit = until_submitted
+        self.generation += 1
+        return self.generation
 
     def release(self) -> None:
         self.holding = False
