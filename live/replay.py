@@ -193,7 +193,8 @@ class ReplayClock:
 class Player:
     """Plays tracks' records in UTC order into a sink: as fast as possible, or paced.
 
-    ``speed`` None plays flat out (yielding to the event loop every ``batch`` records); a number
+    ``speed`` None plays flat out (yielding to the event loop every ``batch`` records, and
+    sleeping ``breathe`` times the batch's time if set); a number
     paces by the records' timestamps (1 = real time, 60 = a minute per second). ``max_gap`` (wall
     seconds) caps a silence so a 15-minute state message cycle does not stall a demo.
     Pause, resume and step are the keys' commands; :meth:`stop` ends the run for good (the reader
@@ -220,6 +221,8 @@ class Player:
         self.on_record = on_record
         self.on_error = on_error
         self.errors: list[str] = []
+        self.breathe = 0.0  # share of a flat-out batch's time left to other threads (see _breathe)
+        self._batch_start = 0.0
         self.clock = ReplayClock(speed)
         self.played = 0
         self.done = False
@@ -314,11 +317,23 @@ class Player:
                     self.on_record(when)
                 if flat and self.played % self.batch == 0:
                     self.flush()
-                    await asyncio.sleep(0)
+                    await self._breathe()
         finally:
             self.flush()
             self.clock.settle()
             self.done = True
+
+    async def _breathe(self) -> None:
+        """Between flat-out batches: yield to this loop and, with ``breathe``, leave the
+        interpreter to other threads for that share of the batch's time. A TUI replay runs the
+        player in a thread of its own; flat out, it held the GIL so steadily that the UI thread
+        got a quarter of the time it asked for, and a key waited seconds behind a repaint."""
+        now = time.perf_counter()
+        if self.breathe and self._batch_start:
+            await asyncio.sleep(min(0.05, (now - self._batch_start) * self.breathe))
+        else:
+            await asyncio.sleep(0)
+        self._batch_start = time.perf_counter()
 
     async def _gate(self, when: datetime) -> None:
         while not self._stopped:
