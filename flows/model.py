@@ -108,7 +108,8 @@ class Flow:
     ``id`` is assigned once, from the flow's first anchoring record (its host and that record's
     UTC time), and never changes; ``host`` is the host as the logs were given (folder or bundle),
     also fixed. ``host_name`` is the machine's own name once the logs say it (the NetBIOS name in
-    a state message), a field that may appear later and is never part of the identity.
+    a state message), a field that may appear later and is never part of the identity; every
+    flow of a host carries the same one (:class:`~sumtrace.flows.tracker.Tracker` sets it).
     """
 
     kind: FlowKind
@@ -180,10 +181,12 @@ class UpdateRow:
     processed: bool | None = None
     seen: datetime | None = None
     zone_known: bool = True  # False: ``seen`` is a local time of unknown zone
+    host_name: str | None = None  # the host's own name once its logs say it (shown; ``host`` is the id)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "host": self.host,
+            "host_name": self.host_name,
             "update_id": self.update_id,
             "revision": self.revision,
             "kb": self.kb,

@@ -66,6 +66,7 @@ class Tracker:
         self._flow_sig: dict[str, tuple[object, ...]] = {}
         self._flows_cache: list[Flow] | None = None
         self._updates_cache: list[UpdateRow] | None = None
+        self._host_names: dict[str, str] = {}
 
     # ------------------------------------------------------------------ input
 
@@ -145,8 +146,16 @@ class Tracker:
     @property
     def updates(self) -> list[UpdateRow]:
         if self._updates_cache is None:
-            self._updates_cache = [row for kind in self._kinds for row in kind.updates()]
+            rows = [row for kind in self._kinds for row in kind.updates()]
+            for row in rows:
+                row.host_name = self._host_names.get(row.host)
+            self._updates_cache = rows
         return self._updates_cache
+
+    @property
+    def host_names(self) -> dict[str, str]:
+        """Each host's own name once its logs said it (NetBIOS): what to show; the host id never changes."""
+        return dict(self._host_names)
 
     @property
     def fact_count(self) -> int:
@@ -172,6 +181,7 @@ class Tracker:
                     touched.add(fid)
                 if change.updates_changed:
                     self._updates_cache = None
+            touched |= self._rename()
         while self._due and self._due[0][0] < now:
             due, fid = heapq.heappop(self._due)
             if self._due_of.get(fid) == due:
@@ -185,6 +195,24 @@ class Tracker:
 
     # ------------------------------------------------------------------ internals
 
+    def _rename(self) -> set[str]:
+        """Learn hosts' own names; the flows of a host whose name changed are judged (announced) again.
+
+        The name is the host's, not a scan's: a policy or WSUS sync flow of the host shows it too.
+        """
+        names: dict[str, str] = {}
+        for kind in self._kinds:
+            learned = getattr(kind, "host_names", None)
+            if learned is not None:
+                for host, name in learned().items():
+                    names.setdefault(host, name)
+        if names == self._host_names:
+            return set()
+        hosts = {h for h in names.keys() | self._host_names.keys() if names.get(h) != self._host_names.get(h)}
+        self._host_names = names
+        self._updates_cache = None
+        return {fid for fid, st in self._stitched.items() if st.flow.host in hosts}
+
     def _judge(self, fid: str, now: datetime, events: list[Event]) -> None:
         st = self._stitched.get(fid)
         if st is None:
@@ -194,6 +222,7 @@ class Tracker:
         # ends is not a stall.
         host_now = self._loaded.newest.get(st.flow.host) if self.host_clock else None
         flow, next_change = judge(st.flow, now if host_now is None or host_now > now else host_now, awaiting=st.awaiting)
+        flow.host_name = self._host_names.get(flow.host, flow.host_name)
         if not st.awaiting and flow.status in ("running", "stalled"):
             flow.status = "incomplete"  # a newer flow of the same host started: this one will not finish
         self._judged[fid] = flow

@@ -321,6 +321,13 @@ class ScanKind(KindBase):
     def updates(self) -> list[UpdateRow]:
         return [row for host in sorted(self._updates) for row in self._updates[host]]
 
+    def host_names(self) -> dict[str, str]:
+        """Each client host's own name, from the earliest of its state messages that says it.
+
+        A display name for the host (``host_name``); the host id stays what the logs' place gave.
+        """
+        return {host: name for host, (_, name) in self._names.items()}
+
     # ------------------------------------------------------------------ stitch
 
     def _runs(self, prefix: str) -> list[list[list[Fact]]]:
