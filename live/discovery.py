@@ -1,15 +1,29 @@
 """Which files in the watched folders to follow, and which machine each belongs to.
 
-The same rules as ``sumtrace parse`` (:mod:`sumtrace.parsers.files`): the known ConfigMgr / Windows Update
-/ WSUS / IIS logs, or every ``*.log``/``*.lo_`` with ``--all-logs``; the host is the folder name
-(the parent of a ``Logs`` folder). One difference matters live: rolled generations (``X.lo_``,
-``X-YYYYMMDD-HHMMSS.log``) are never *followed*, because the tail of ``X.log`` already reads the
-remainder of its rotated self; those present at start are read once, as history, before ``X.log``.
+The same file rules as ``sumtrace parse`` (:mod:`sumtrace.parsers.files`): the known ConfigMgr /
+Windows Update / WSUS / IIS logs, or every ``*.log``/``*.lo_`` with ``--all-logs``. One difference
+matters live: rolled generations (``X.lo_``, ``X-YYYYMMDD-HHMMSS.log``) are never *followed*, because
+the tail of ``X.log`` already reads the remainder of its rotated self; those present at start are
+read once, as history, before ``X.log``.
+
+Hosts (:mod:`sumtrace.parsers.hosts` has the rule for collected logs): what ``watch`` follows is
+live, on this computer (or on the server of a UNC drive share). So a watched file, and every log
+of a watched folder that holds logs itself or is a machine's log location (``C:\\Windows\\CCM\\Logs``,
+even while empty), belong to that one machine, whatever the folders are called:
+``watch C:\\Windows\\CCM\\Logs C:\\Windows\\WindowsUpdate.log`` is one host. A watched folder that
+holds no log itself but per-machine subfolders is a collection: each subfolder is a host, as in
+``report``. Collection prefixes (``PC01_ScanAgent.log`` beside ``PC02_ScanAgent.log``) split a folder
+into machines in both cases. A host, once given to a file, never changes.
+
+Discovery refuses what is not a log to follow, with a message: a FIFO, a device or a socket named
+like a log (the same check as ``parse`` and ``report``, :func:`sumtrace.parsers.files.not_regular`),
+and a ``.zip`` bundle (it does not grow; ``replay`` and ``report`` read it).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from sumtrace.parsers.files import (
@@ -17,12 +31,18 @@ from sumtrace.parsers.files import (
     LogSource,
     assign_host_bias,
     base_name,
+    collection_prefix,
     is_known_log,
     is_rolled,
+    not_regular,
 )
-from sumtrace.parsers.files import host_of as host_hint  # one host rule for parse, report and watch
+from sumtrace.parsers.hosts import host_of, location_machine, path_parts, root_machine
 
-__all__ = ["FolderScan", "folder_biases", "followable", "history_order", "host_hint", "rolled_since", "scan_folder", "wanted"]
+__all__ = ["ZIP_REFUSED", "FolderScan", "folder_biases", "followable", "history_order", "live_hosts",
+           "rolled_since", "scan_folder", "wanted", "watched_machine"]
+
+ZIP_REFUSED = ("a .zip bundle does not grow and is not followed; "
+               "read it with sumtrace replay or sumtrace report")
 
 
 def wanted(name: str, all_logs: bool) -> bool:
@@ -46,13 +66,17 @@ class FolderScan:
     stats: dict[str, os.stat_result] = field(default_factory=dict)  # of ``current``, taken in the walk
     folders: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)  # a log's name on no regular file → why
+    zips: list[str] = field(default_factory=list)  # bundles: reported, never followed
 
 
 def scan_folder(root: str, all_logs: bool) -> FolderScan:
     """Walk ``root`` and its subfolders (sorted, so the order is stable).
 
     The current logs are stat-ed during the walk: their identity then is what lets a rotation
-    that happens before the first read be followed (see ``parsers.tail.Tail(known=...)``).
+    that happens before the first read be followed (see ``parsers.tail.Tail(known=...)``). The
+    same stat refuses a FIFO, device or socket named like a log (opening a FIFO would wait for
+    a writer; a device never ends).
     """
     found = FolderScan()
 
@@ -63,18 +87,79 @@ def scan_folder(root: str, all_logs: bool) -> FolderScan:
         dirnames.sort()
         found.folders.append(dirpath)
         for name in sorted(filenames):
+            full = os.path.join(dirpath, name)
+            if name.lower().endswith(".zip"):
+                found.zips.append(full)
+                continue
             if not wanted(name, all_logs):
                 continue
-            full = os.path.join(dirpath, name)
+            try:
+                st = os.stat(full)
+            except OSError:
+                st = None  # vanished or unreadable: the tail says what, when it looks
+            why = not_regular(st) if st is not None else None
+            if why:
+                found.refused[full] = why
+                continue
             if is_rolled(name):
                 found.rolled.append(full)
                 continue
             found.current.append(full)
-            try:
-                found.stats[full] = os.stat(full)
-            except OSError:
-                pass
+            if st is not None:
+                found.stats[full] = st
     return found
+
+
+def watched_machine(root: str, scan: FolderScan | None, local: str | None = None) -> str | None:
+    """The machine every log under a watched path belongs to, or None for a collection.
+
+    ``scan`` is None for a watched file. A file, a folder holding logs itself, or a machine's log
+    location (even empty) is one machine's: this computer's, or a UNC drive share's server. A
+    folder of per-machine subfolders, or a share that is no drive (``\\\\files\\collected``), is a
+    collection (None): its files get the collected-logs rule.
+    """
+    machine = root_machine(root, local)
+    if machine is None:
+        return None
+    if scan is None:
+        return machine
+    top = os.path.normcase(os.path.abspath(root))
+    if any(os.path.normcase(os.path.dirname(p)) == top for p in (*scan.current, *scan.rolled, *scan.refused)):
+        return machine
+    _, folders, name = path_parts(os.path.join(root, "x.log"))
+    return machine if location_machine(folders, name)[0] else None
+
+
+def live_hosts(paths: Iterable[str], root: str, machine: str | None, *,
+               known: Mapping[str, str] | None = None, local: str | None = None) -> dict[str, str]:
+    """The host of each of ``paths`` (logs found under the watched ``root``).
+
+    ``machine`` is :func:`watched_machine`'s answer for the root. ``known`` maps files already
+    followed to their hosts: a new file's folder is split by collection prefixes when, with them,
+    it holds two prefixes or more, and a file followed before keeps its host.
+    """
+    paths = list(paths)
+    known = known or {}
+    top = os.path.normcase(os.path.abspath(root))
+    prefixes: dict[str, set[str]] = {}
+    for p in (*known, *paths):
+        prefixes.setdefault(os.path.normcase(os.path.dirname(p)), set()).add(collection_prefix(p))
+    out: dict[str, str] = {}
+    for p in paths:
+        if p in known:
+            out[p] = known[p]
+            continue
+        folder = os.path.normcase(os.path.dirname(p))
+        prefix = collection_prefix(p)
+        if prefix and len(prefixes[folder] - {""}) >= 2:
+            out[p] = prefix
+        elif machine is not None:
+            out[p] = machine
+        elif folder == top:  # a log written straight into a watched collection: the root's own machine
+            out[p] = root_machine(p, local) or host_of(p, local)
+        else:
+            out[p] = host_of(p, local)
+    return out
 
 
 def history_order(paths: list[str]) -> list[str]:
@@ -88,16 +173,15 @@ def history_order(paths: list[str]) -> list[str]:
     return sorted(paths, key=key)
 
 
-def folder_biases(paths: list[str], root: str) -> dict[str, int | None]:
-    """The Windows bias of each folder's machine, from its CMTrace logs (for zone-less logs)."""
-    sources = [LogSource(p, host_hint(p, root)) for p in paths]
+def folder_biases(hosts: Mapping[str, str]) -> dict[str, int | None]:
+    """The Windows bias of each log's machine, from its CMTrace logs (for zone-less logs).
+
+    ``hosts`` maps paths to their hosts: a log takes the bias of the CMTrace logs in its folder,
+    else of its host's in another folder (``C:\\Windows\\WindowsUpdate.log`` from ``CCM\\Logs``).
+    """
+    sources = [LogSource(p, h) for p, h in hosts.items()]
     assign_host_bias(sources)
-    out: dict[str, int | None] = {}
-    for src in sources:
-        folder = os.path.dirname(src.path)
-        if out.get(folder) is None:
-            out[folder] = src.bias
-    return out
+    return {src.path: src.bias for src in sources}
 
 
 def rolled_since(path: str, since: float, current: os.stat_result | None) -> list[str]:

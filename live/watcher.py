@@ -38,16 +38,19 @@ from typing import Any
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
 from sumtrace.live.discovery import (
+    ZIP_REFUSED,
+    FolderScan,
     folder_biases,
     followable,
     history_order,
-    host_hint,
+    live_hosts,
     rolled_since,
     scan_folder,
+    watched_machine,
 )
 from sumtrace.live.pipeline import Pipeline
 from sumtrace.live.tailio import LocalFiles, file_stat
-from sumtrace.parsers.files import base_name, known_base
+from sumtrace.parsers.files import base_name, known_base, not_regular
 from sumtrace.parsers.tail import READ_LIMIT, Tail
 
 LOG_SUFFIXES = (".log", ".lo_")
@@ -108,6 +111,7 @@ class _Root:
     path: str
     kind: str  # "dir", "file" or "missing"
     reported: bool = False
+    machine: str | None = None  # the one machine of everything under it; None: a collection (see discovery)
 
 
 @dataclass(slots=True)
@@ -165,7 +169,9 @@ class LiveWatcher:
         self._followers: dict[str, _Follower] = {}
         self._by_base: dict[tuple[str, str], list[_Follower]] = {}
         self._roots: list[_Root] = []
-        self._biases: dict[str, int | None] = {}
+        self._biases: dict[str, int | None] = {}  # folder → the bias its logs take (zone-less logs)
+        self._host_biases: dict[str, int] = {}  # host → its CMTrace logs' bias, from any of its folders
+        self._refused: set[str] = set()  # paths refused at discovery (FIFO, device, .zip), reported once
         self._dirty: dict[str, None] = {}
         self._stopping = False
         self._wake: asyncio.Event | None = None
@@ -244,8 +250,9 @@ class LiveWatcher:
                 self._roots.append(root)
                 await self._add_dir_root(root, initial=True)
             elif os.path.exists(path) or path.lower().endswith(LOG_SUFFIXES):
-                self._roots.append(_Root(path, "file"))
-                await self._add_file_root(path)
+                root = _Root(path, "file")
+                self._roots.append(root)
+                await self._add_file_root(root)
             else:
                 root = _Root(path, "missing")
                 self._roots.append(root)
@@ -310,25 +317,60 @@ class LiveWatcher:
         scan = await asyncio.to_thread(scan_folder, root.path, opts.all_logs)
         for err in scan.errors:
             self.pipeline.file_event(root.path, "error", err)
+        root.machine = watched_machine(root.path, scan)
+        if not initial:  # a watched folder that was missing is there now: it is no longer "missing"
+            self.pipeline.file_event(root.path, "opened", "the folder appeared; following the logs in it",
+                                     host_hint=root.machine or "")
+        self._report_refused(scan)
         notified = self._schedule(root.path, recursive=True)
-        biases = await asyncio.to_thread(folder_biases, scan.current + scan.rolled, root.path)
-        self._biases.update({_key(k): v for k, v in biases.items()})
+        hosts = live_hosts(scan.current + scan.rolled, root.path, root.machine)
+        await self._learn_biases(hosts)
         if not (initial and opts.from_end):  # a folder that appears later is all new content
             for path in history_order(scan.rolled):
-                await self._read_history(path, host_hint(path, root.path))
+                await self._read_history(path, hosts[path])
         for path in scan.current:
-            self._follow(path, host_hint(path, root.path), from_end=initial and opts.from_end,
+            self._follow(path, hosts[path], from_end=initial and opts.from_end,
                          polling=not notified, known=scan.stats.get(path))
 
-    async def _add_file_root(self, path: str) -> None:
+    async def _add_file_root(self, root: _Root) -> None:
+        path = root.path
         folder = os.path.dirname(path)
         notified = os.path.isdir(folder) and self._schedule(folder, recursive=False)
         known = await asyncio.to_thread(_stat_many, [path])
+        root.machine = watched_machine(path, None)
+        host = live_hosts([path], folder, root.machine)[path]
+        why = not_regular(known[0]) if known[0] is not None else None
+        if why:  # a FIFO or a device named on the command line: said once, never opened
+            self._refused.add(_key(path))
+            self.pipeline.file_event(path, "error", f"{path}: {why}", host_hint=host)
+            return
         if known[0] is not None:
-            biases = await asyncio.to_thread(folder_biases, [path], folder)
-            self._biases.update({_key(k): v for k, v in biases.items()})
-        self._follow(path, host_hint(path, folder), from_end=self.options.from_end, polling=not notified,
-                     known=known[0])
+            await self._learn_biases({path: host})
+        self._follow(path, host, from_end=self.options.from_end, polling=not notified, known=known[0])
+
+    async def _learn_biases(self, hosts: dict[str, str]) -> None:
+        """The bias each folder's logs take, and each host's (a host's logs can sit in several folders)."""
+        if not hosts:
+            return
+        biases = await asyncio.to_thread(folder_biases, hosts)
+        for path, bias in biases.items():
+            self._biases.setdefault(_key(os.path.dirname(path)), bias)
+            if bias is not None:
+                self._host_biases.setdefault(hosts[path], bias)
+
+    def _bias_of(self, path: str, host: str) -> int | None:
+        bias = self._biases.get(_key(os.path.dirname(path)))
+        return bias if bias is not None else self._host_biases.get(host)
+
+    def _report_refused(self, scan: FolderScan) -> None:
+        """A FIFO, device or socket named like a log, and a .zip bundle: said once each, never followed."""
+        for path, why in [*scan.refused.items(), *((z, ZIP_REFUSED) for z in scan.zips)]:
+            key = _key(path)
+            if key not in self._refused:
+                self._refused.add(key)
+                self.pipeline.file_event(path, "error", f"{path}: {why}")  # worded as the tail's errors
+        # A FIFO later replaced by the real log is followed from the next rescan (it is in
+        # ``scan.current`` then); one that turns into a FIFO while followed is the tail's to report.
 
     def _report_missing_root(self, root: _Root) -> None:
         if not root.reported:
@@ -338,7 +380,7 @@ class LiveWatcher:
     async def _read_history(self, path: str, host: str) -> None:
         """A rolled generation present at start: read it once so the current scan is complete."""
         f = _Follower(path, host, Tail(path, self._fs, read_limit=self.options.read_limit),
-                      self._biases.get(_key(os.path.dirname(path))), once=True)
+                      self._bias_of(path, host), once=True)
         while True:
             await self._poll(f)
             if not f.tail.behind or self._stopping:
@@ -353,8 +395,7 @@ class LiveWatcher:
             return existing
         tail = Tail(path, self._fs, from_end=from_end, read_limit=self.options.read_limit,
                     known=file_stat(known) if known is not None else None)
-        f = _Follower(path, host, tail,
-                      self._biases.get(_key(os.path.dirname(path))),
+        f = _Follower(path, host, tail, self._bias_of(path, host),
                       polling=polling or self.options.poll is not None)
         self._followers[key] = f
         base = (os.path.normcase(os.path.dirname(key)), base_name(path))
@@ -431,9 +472,10 @@ class LiveWatcher:
             if root.kind != "dir":
                 continue
             scan = await asyncio.to_thread(scan_folder, root.path, self.options.all_logs)
+            self._report_refused(scan)
             for path in scan.current:
                 if _key(path) not in self._followers:
-                    await self._adopt(path, root.path, scan.stats.get(path))
+                    await self._adopt(path, root, scan.stats.get(path))
 
     def _ready_at(self, key: str) -> float:
         """When the follower ``key`` may be polled again (``min_gap`` after its last poll)."""
@@ -497,7 +539,7 @@ class LiveWatcher:
             # WindowsUpdate.log has no zone: its UTC comes from the machine's CMTrace logs. When it is
             # seen first (a folder written as we watch), wait briefly for their bias rather than
             # time its records as if this computer's zone were the client's.
-            f.bias = self._biases.get(_key(os.path.dirname(f.path)))
+            f.bias = self._bias_of(f.path, f.host)
             if f.bias is None:
                 f.bias = self.pipeline.host_biases.get(f.host)
             if f.bias is None and time.monotonic() - f.adopted < self.options.bias_wait and not self._stopping:
@@ -574,26 +616,32 @@ class LiveWatcher:
                     if stat_mod.S_ISREG(st.st_mode):
                         self._spawn(self._adopt(path, root, st))
 
-    def _root_of(self, path: str) -> str | None:
+    def _root_of(self, path: str) -> _Root | None:
         key = _key(path)
         for root in self._roots:
             if root.kind == "dir":
                 rk = _key(root.path).rstrip("\\/") + os.sep  # right for "C:\\" and "/" roots too
                 if key.startswith(rk):
-                    return root.path
+                    return root
         return None
 
-    async def _adopt_folder(self, folder: str, root: str) -> None:
+    def _host_for(self, paths: list[str], root: _Root) -> dict[str, str]:
+        """Hosts for logs that appeared under ``root`` (the files followed so far keep theirs)."""
+        folders = {os.path.normcase(os.path.dirname(_key(p))) for p in paths}
+        known = {f.path: f.host for f in self._followers.values()
+                 if os.path.normcase(os.path.dirname(_key(f.path))) in folders}
+        return live_hosts(paths, root.path, root.machine, known=known)
+
+    async def _adopt_folder(self, folder: str, root: _Root) -> None:
         """A subfolder appeared (a new machine's logs): follow what is already in it."""
         scan = await asyncio.to_thread(scan_folder, folder, self.options.all_logs)
+        self._report_refused(scan)
         if scan.current:
-            biases = await asyncio.to_thread(folder_biases, scan.current, root)
-            for k, v in biases.items():
-                self._biases.setdefault(_key(k), v)
+            await self._learn_biases(self._host_for(scan.current, root))
         for path in scan.current:
             await self._adopt(path, root, scan.stats.get(path))
 
-    async def _adopt(self, path: str, root: str, known: os.stat_result | None) -> None:
+    async def _adopt(self, path: str, root: _Root, known: os.stat_result | None) -> None:
         """Follow a log that appeared while watching, after its own rotated generations, if any.
 
         A new log can be created and rotated before we first look at it (a burst right after a
@@ -605,11 +653,11 @@ class LiveWatcher:
             return
         self._adopting.add(key)
         try:
-            host = host_hint(path, root)
+            host = self._host_for([path], root)[path]
             rolled = await asyncio.to_thread(rolled_since, path, self._started_wall, known)
             for old in rolled:
                 await self._read_history(old, host)
-            self._follow(path, host, from_end=False, polling=_key(root) not in self._watched, known=known)
+            self._follow(path, host, from_end=False, polling=_key(root.path) not in self._watched, known=known)
         finally:
             self._adopting.discard(key)
 

@@ -3,7 +3,8 @@
 A client's ``CCM\\Logs`` holds 200 files, of which a dozen tell the update story; a folder of
 collected logs has one subfolder per machine. Discovery keeps the known ConfigMgr, Windows
 Update, WSUS and IIS logs (and their rolled ``.lo_`` / ``-YYYYMMDD-HHMMSS`` siblings), remembers
-which folder (= which host) each came from, and reports unreadable paths without stopping.
+which machine (host) each belongs to (:mod:`sumtrace.parsers.hosts`), and reports unreadable paths
+without stopping.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sumtrace.parsers.entry import Entry
+from sumtrace.parsers.hosts import host_of, machine_in
 from sumtrace.parsers.stream import RecordParser
 
 CLIENT_LOGS = frozenset({
@@ -275,24 +277,18 @@ class Discovery:
     errors: list[str]
 
 
-def host_of(path: str, root: str) -> str:
-    """The machine a file belongs to: its folder's name (a bundle has one folder per machine)."""
-    parent = os.path.basename(os.path.dirname(os.path.abspath(path)))
-    if parent.lower() == "logs":
-        grand = os.path.basename(os.path.dirname(os.path.dirname(os.path.abspath(path))))
-        if grand and grand.lower() not in ("ccm", "sms_ccm", "windows"):
-            return grand
-    return parent or os.path.basename(root)
-
-
 def _wanted(name: str, all_logs: bool) -> bool:
     if all_logs:
         return name.lower().endswith(LOG_SUFFIXES)
     return is_known_log(name)
 
 
-def _refused(path: str) -> str | None:
-    """Why ``path`` is not read (not a regular file, through symlinks), or None."""
+def refused(path: str) -> str | None:
+    """Why ``path`` is not read (not a regular file, through symlinks, or it cannot be stat-ed), or None.
+
+    The one check for discovery (``parse``/``report``/``replay`` here, ``watch`` in
+    :mod:`sumtrace.live.discovery`); reads check the open descriptor again (:func:`open_regular`).
+    """
     try:
         return not_regular(os.stat(path))
     except OSError as exc:
@@ -321,25 +317,25 @@ def discover(paths: Iterable[str], *, all_logs: bool = False) -> Discovery:
                     is_zip = name.lower().endswith(".zip")
                     if not is_zip and not _wanted(name, all_logs):
                         continue
-                    why = _refused(full)
+                    why = refused(full)
                     if why:
                         errors.append(f"{full}: {why}")
                     elif is_zip:
                         found |= _add_zip(full, sources, errors, all_logs)
                     else:
-                        sources.append(LogSource(full, host_of(full, path)))
+                        sources.append(LogSource(full, host_of(full)))
                         found = True
             if not found:
                 errors.append(f"{raw}: no known ConfigMgr/Windows Update logs in this folder (use --all-logs to read every *.log)")
-        elif _refused(path):
-            errors.append(f"{raw}: {_refused(path)}")
+        elif why := refused(path):
+            errors.append(f"{raw}: {why}")
         elif path.lower().endswith(".zip"):
             _add_zip(path, sources, errors, all_logs)
         else:
             if not os.access(path, os.R_OK):
                 errors.append(f"{raw}: permission denied")
                 continue
-            sources.append(LogSource(path, host_of(path, os.path.dirname(path) or ".")))
+            sources.append(LogSource(path, host_of(path)))
     split_prefixed_hosts(sources)
     assign_host_bias(sources)
     return Discovery(sources, errors)
@@ -397,10 +393,8 @@ def _add_zip(path: str, sources: list[LogSource], errors: list[str], all_logs: b
         if why:
             errors.append(f"{path}!{name}: {why}; skipped")
             continue
-        parts = name.split("/")
-        host = parts[-2] if len(parts) > 1 else stem
-        if host.lower() == "logs":  # a collected Logs folder: the machine is the folder above, else the bundle
-            host = parts[-3] if len(parts) > 2 else stem
+        *folders, filename = name.split("/")
+        host = machine_in([f for f in folders if f], filename, stem)  # logs at the bundle's top: the bundle
         sources.append(LogSource(f"{path}!{name}", host, zip_path=path, member=name, bundle=bundle))
         found = True
     if not found:
@@ -443,17 +437,20 @@ _ZONELESS_OR_UTC = frozenset({"windowsupdate", "softwaredistribution", "change",
 
 
 def assign_host_bias(sources: list[LogSource]) -> None:
-    """Give every source the Windows bias of CMTrace logs in the same folder, when there are any.
+    """Give every source the Windows bias of its machine's CMTrace logs: those in the same folder
+    first, else those of the same host in another folder.
 
     WindowsUpdate.log (Windows 10 format, or legacy lines before a banner), role setup logs
     (SUPSetup.log) and zone-less CMTrace writers have no zone of their own; the machine's
-    ConfigMgr logs (CMTrace or SMS trace) in the same folder do.
+    ConfigMgr logs (CMTrace or SMS trace) do. On a live machine they are in another folder
+    (``C:\\Windows\\WindowsUpdate.log`` beside ``C:\\Windows\\CCM\\Logs``), which the host tells.
     """
     by_folder: dict[str, list[LogSource]] = {}
     for src in sources:
         key = src.zip_path + "!" + os.path.dirname(src.member or "") if src.zip_path else os.path.dirname(src.path)
-        by_folder.setdefault(key + "|" + src.host_hint, []).append(src)  # one machine: one folder and one host
-    for group in by_folder.values():
+        by_folder.setdefault(key + "|" + src.host_hint, []).append(src)  # one folder of one host
+    biases: dict[str, int | None] = {}
+    for key, group in by_folder.items():
         bias: int | None = None
         for src in group:
             if (known_base(src.path) or base_name(src.path)) not in _ZONELESS_OR_UTC and not is_iis_log(src.path):
@@ -463,8 +460,15 @@ def assign_host_bias(sources: list[LogSource]) -> None:
                     continue
                 if bias is not None:
                     break
+        biases[key] = bias
+    by_host: dict[str, int] = {}
+    for key, bias in biases.items():
+        if bias is not None:
+            by_host.setdefault(by_folder[key][0].host_hint, bias)
+    for key, group in by_folder.items():
+        bias = biases[key]
         for src in group:
-            src.bias = bias
+            src.bias = bias if bias is not None else by_host.get(src.host_hint)
 
 
 def read_source(src: LogSource, stats: dict[str, Any], errors: list[str]) -> Iterator[Entry]:
