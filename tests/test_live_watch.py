@@ -403,3 +403,56 @@ async def test_a_windowsupdate_log_seen_first_waits_for_its_machines_bias(tmp_pa
         entry = h.entries(wu)[0]
         assert entry.time_source == "host-bias" and entry.bias == 300
         assert entry.utc is not None and entry.utc.hour == 17  # 12:18 local at UTC-5
+
+
+async def test_a_missing_folder_that_appears_is_announced(tmp_path: Path) -> None:
+    """The Files view and a log shipper learn the folder is there: it is no longer "missing"."""
+    folder = tmp_path / "PC01"
+    msgs, data = records("appeared", 0, 2)
+    async with Harness([folder]) as h:
+        await asyncio.sleep(0.3)
+        assert h.changes(folder) == ["error"]
+        folder.mkdir()
+        (folder / "ScanAgent.log").write_bytes(data)
+        await h.got(folder / "ScanAgent.log", msgs)
+    assert h.changes(folder) == ["error", "opened"]
+    assert "appeared" in h.files(folder)[-1].detail
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+async def test_a_fifo_and_a_zip_in_a_watched_folder_are_refused_once_with_a_message(tmp_path: Path) -> None:
+    """Discovery refuses them with the same check (and words) as parse and report; the rest is followed.
+
+    Opening a FIFO named like a log would wait for a writer; a .zip bundle does not grow and its
+    compressed bytes are no log (replay and report read it)."""
+    folder = tmp_path / "PC01"
+    folder.mkdir()
+    fifo = folder / "ScanAgent.log"
+    os.mkfifo(fifo)
+    bundle = folder / "logs.zip"
+    bundle.write_bytes(b"PK\x05\x06" + b"\0" * 18)  # an empty zip
+    good = folder / "WUAHandler.log"
+    msgs, data = records("beside", 0, 3)
+    good.write_bytes(data)
+    async with Harness([tmp_path]) as h:
+        await h.got(good, msgs)
+        late = folder / "later.zip"
+        late.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+        await h.until(lambda: bool(h.files(late)), 3.0, "the .zip that appeared")
+        await asyncio.sleep(0.6)  # more rescans: each is said once
+    assert [f.detail for f in h.files(fifo)] == [f"{fifo}: not a regular file (a named pipe (FIFO)); skipped"]
+    assert str(fifo) not in h.watcher.followed
+    for z in (bundle, late):
+        assert h.changes(z) == ["error"] and "does not grow" in h.files(z)[0].detail
+        assert str(z) not in h.watcher.followed
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+async def test_a_fifo_named_on_the_command_line_is_refused(tmp_path: Path) -> None:
+    fifo = tmp_path / "ScanAgent.log"
+    os.mkfifo(fifo)
+    async with Harness([fifo]) as h:
+        await h.until(lambda: bool(h.files(fifo)), 2.0, "the refusal")
+        await asyncio.sleep(0.3)
+    assert [f.detail for f in h.files(fifo)] == [f"{fifo}: not a regular file (a named pipe (FIFO)); skipped"]
+    assert h.watcher.followed == []
