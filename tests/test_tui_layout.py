@@ -53,6 +53,9 @@ def test_identical_flows_fold_into_one_row_with_a_count_and_the_last_time() -> N
     # the selected flow inside a fold keeps the fold open
     kept = flow_blocks(flows, now, 76, grouped=False, keep="policy-7")
     assert "policy-7" in [b.key for b in kept]
+    # so does one whose repeat is news nobody has seen
+    news = flow_blocks(flows, now, 76, grouped=False, unseen={"policy-3": "failed"})
+    assert "policy-3" in [b.key for b in news]
 
 
 def test_what_makes_flows_identical() -> None:

@@ -397,7 +397,8 @@ def flow_blocks(flows: Sequence[Flow], now: datetime, width: int, *, grouped: bo
             if f is not members[0]:
                 continue  # shown under its fold row, when open
             assert k is not None
-            opened = k in expanded or any(m.id == keep for m in members[1:])
+            # Open when asked, when it holds the selected flow, or when a repeat in it is news.
+            opened = k in expanded or any(m.id == keep or m.id in marks for m in members[1:])
             row = _flow_block(f, now, width, host=host_name, host_col=hw, unseen=f.id in marks,
                               count=len(members), opened=opened)
             blocks.append(FoldBlock(row.key, row.lines, group=k, count=len(members)))
