@@ -45,6 +45,7 @@ class FileState:
     detail: str = ""
     entries: int = 0
     changed: float = 0.0  # monotonic time of the last file event
+    change: str = ""  # what that event was (``opened``, ``rotated``, ...; see live.pipeline.FILE_CHANGES)
 
 
 def alarm_time(flow: Flow) -> datetime | None:
@@ -172,6 +173,8 @@ class AppState:
         else:
             fs.state = _CHANGE_STATE.get(fe.change, fs.state)
         fs.detail = fe.detail
+        fs.change = fe.change
+        fs.host = fe.host or fs.host  # a watched folder that was missing has its machine once it is there
         fs.changed = time.monotonic()
         self.files_version += 1
 

@@ -170,13 +170,14 @@ class ScanView(View):
         # Elapsed times tick only for flows still going: redraw each second only then.
         ticking = any(f.status in ("running", "stalled") for f in flows)
         # Signatures from what is shown, not from "the tracker rebuilt": it rebuilds on every tick.
-        fsig: object = (tuple((f.id, f.status, f.label, f.started, f.ended, fold_key(f))
-                              for f in flows[:MAX_FLOWS_SHOWN]),
+        records = 0 if flows else sum(fs.entries for fs in state.files.values())  # "waiting" only without them
+        fsig: object = (tuple((f.id, f.status, f.label, f.started, f.ended, fold_key(f), f.host_name)
+                              for f in flows[:MAX_FLOWS_SHOWN]), records,
                         len(flows), second if ticking else 0, state.selected_flow, state.follow_flow, wide,
                         flows_w.size.width, tuple(state.unseen), tuple(sorted(self._expanded)))
         if self.changed("flows", fsig, force):
             blocks = flow_blocks(flows, now, flows_w.size.width - 2, grouped=wide, keep=state.selected_flow,
-                                 expanded=self._expanded, unseen=state.unseen)
+                                 expanded=self._expanded, unseen=state.unseen, records=records)
             self._folds = {b.key: b.group for b in blocks if isinstance(b, FoldBlock)}
             flows_w.set_blocks(blocks, state.selected_flow)
             # 80 columns: the list on top takes only the rows it needs (up to 4). Set only on change:
@@ -347,8 +348,10 @@ class FoldBlock(Block):
 
 def flow_blocks(flows: Sequence[Flow], now: datetime, width: int, *, grouped: bool,
                 keep: str | None = None, expanded: Set[str] = frozenset(),
-                unseen: Mapping[str, str] | None = None) -> list[Block]:
+                unseen: Mapping[str, str] | None = None, records: int = 0) -> list[Block]:
     """The Flows pane: hosts and their flows, newest first (grouped under host headings when wide).
+
+    Without flows it says whether it waits for records or read ``records`` that hold none.
 
     Identical repeats (:func:`fold_key`) fold into their newest, with a count and that last start
     time; Enter opens the fold (its key in ``expanded``), and a fold holding ``keep`` (the
@@ -373,8 +376,9 @@ def flow_blocks(flows: Sequence[Flow], now: datetime, width: int, *, grouped: bo
     names = {host: next((f.host_name for f in hflows if f.host_name), host) for host, hflows in hosts.items()}
     multi = len(hosts) > 1
     if not flows:
-        blocks.append(Block("-empty", [Line(Text("No scan, policy or WSUS sync seen yet. Waiting for log records…",
-                                                 style=DIM), wrap=True)], selectable=False))
+        empty = (f"No scan, policy or WSUS sync in the {records:,} log records read so far." if records
+                 else "No scan, policy or WSUS sync seen yet. Waiting for log records…")
+        blocks.append(Block("-empty", [Line(Text(empty, style=DIM), wrap=True)], selectable=False))
         return blocks
     marks = unseen or {}
     hw = 0 if grouped else (min(12, max(len(n) for n in names.values())) if multi else 0)

@@ -33,8 +33,10 @@ class UpdatesView(TableView):
         state = self.state
         table = self.w_table
         f = state.flow()
-        host = f.host if f is not None else (state.updates[0].host if state.updates else "")
-        name = host_label(f) if f is not None else host
+        first = state.updates[0] if state.updates else None
+        host = f.host if f is not None else (first.host if first is not None else "")
+        # Shown by the host's own name once its logs said it; rows are picked by the host id.
+        name = host_label(f) if f is not None else ((first.host_name or first.host) if first is not None else "")
         if not self.changed("updates", (state.flows_version, host, name), force):
             return
         rows = [u for u in state.updates if u.host == host]
