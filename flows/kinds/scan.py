@@ -209,14 +209,30 @@ def updates_of(host: str, scans: Sequence[tuple[str, ScanSegment]], joins: ScanJ
     # WUA's "Added update X.200 to search result" comes before ConfigMgr's rows exist: revisions first.
     revision_of = {f.ids["update"].lower(): int(f.values["revision"]) for _, s in scans for f in s.facts
                    if f.name == "wu_added_update" and "update" in f.ids and f.values.get("revision", "").isdigit()}
-    for sid, s in scans:
+    # How far each recorded row's state message went depends on the scans from the one that recorded
+    # it on. Revisiting every row after every scan was quadratic in history (a client's rows grow with
+    # its scans), so each scan's forwarding and processing is noted once, indexed by scan, and every
+    # row is settled at the end with a few bisections: the same values, in linear time.
+    recorded_at: dict[str, int] = {}  # row → the scan whose records first marked it recorded
+    forwarded_in: dict[str, list[int]] = {}  # topic → scans whose upload names it
+    named: list[int] = []  # scans whose upload names topics
+    forwarded_anon: list[int] = []  # scans that forwarded state messages without naming topics
+    processed_in: list[int] = []  # scans whose state messages the site processed cleanly
+    for j, (sid, s) in enumerate(scans):
         processing = joins.evidence(sid)[0].get("state_processing", []) if s.mode == "scan" else []
-        processed = bool(processing) and all(f.values.get("bad", "0") == "0" for f in processing if f.name == "ss_batch")
+        if processing and all(f.values.get("bad", "0") == "0" for f in processing if f.name == "ss_batch"):
+            processed_in.append(j)
         upload = s.steps.get("state_upload", [])
         forwarded_topics: set[str] = set()
-        forwarded_any = any(f.name == "sm_forwarded" for f in upload)
         for f in upload:
             forwarded_topics.update(topics(f))
+        if forwarded_topics:
+            named.append(j)
+            for topic in forwarded_topics:
+                forwarded_in.setdefault(topic, []).append(j)
+        elif any(f.name == "sm_forwarded" for f in upload):
+            forwarded_anon.append(j)
+        touched: list[tuple[str, UpdateRow]] = []
         for f in s.facts:
             name = f.name
             if name not in _ROW_FACTS:
@@ -237,6 +253,7 @@ def updates_of(host: str, scans: Sequence[tuple[str, ScanSegment]], joins: ScanJ
                                             forwarded=False if forwarded_known else None,
                                             processed=False if processed_known else None,
                                             zone_known=f.entry.time_source != "assumed-local")
+            touched.append((key, row))
             row.seen = f.utc
             if name in _STATE_FACTS and f.values.get("state"):
                 row.state = f.values["state"].lower()
@@ -250,17 +267,33 @@ def updates_of(host: str, scans: Sequence[tuple[str, ScanSegment]], joins: ScanJ
                 row.revision = int(f.values["revision"])
             elif name in ("sm_recorded", "sm_updated"):
                 row.recorded = True
-        for uid, row in rows.items():
-            if row.revision is None and uid in revision_of:
-                row.revision = revision_of[uid]
-            if row.recorded:
-                if forwarded_topics:
-                    row.forwarded = bool(row.forwarded) or uid.upper() in forwarded_topics
-                elif forwarded_known:
-                    row.forwarded = bool(row.forwarded) or forwarded_any
-                if processed_known:
-                    row.processed = bool(row.processed) or (bool(row.forwarded) and processed)
+                recorded_at.setdefault(key, j)
+        # A row's revision can only be filled in by a scan that touched it (revision_of is fixed).
+        for key, row in touched:
+            if row.revision is None and key in revision_of:
+                row.revision = revision_of[key]
+    for key, j in recorded_at.items():
+        row = rows[key]
+        # The first scan from ``j`` on that forwarded this row's state message: one naming its topic,
+        # or (when the forwarding log is loaded) one that forwarded without naming topics.
+        first = _first_from(forwarded_in.get(key.upper(), ()), j)
+        if forwarded_known:
+            anon = _first_from(forwarded_anon, j)
+            if anon is not None and (first is None or anon < first):
+                first = anon
+        if first is not None:
+            row.forwarded = True
+        elif forwarded_known or _first_from(named, j) is not None:
+            row.forwarded = False
+        if processed_known:
+            row.processed = first is not None and _first_from(processed_in, first) is not None
     return sorted(rows.values(), key=lambda r: (r.state != "missing", r.kb, r.update_id))
+
+
+def _first_from(scans: Sequence[int], j: int) -> int | None:
+    """The first scan index at or after ``j`` in the sorted ``scans``, or None."""
+    i = bisect_left(scans, j)
+    return scans[i] if i < len(scans) else None
 
 
 def _kb(title: str) -> str:
