@@ -7,11 +7,11 @@ The event schema is in the README ("Events"); entries are printed only when aske
 from __future__ import annotations
 
 import asyncio
-import json
 import select
 from collections.abc import Callable
 from typing import TextIO
 
+from sumtrace.flows.jsontext import dumps
 from sumtrace.live.pipeline import Batch
 
 
@@ -23,7 +23,7 @@ class JsonlPrinter:
         self.entries = entries
         self.on_broken_pipe = on_broken_pipe
         self.broken = False
-        self._dumps = json.JSONEncoder(ensure_ascii=True).encode
+        self._dumps = dumps
 
     def __call__(self, batch: Batch) -> None:
         if self.broken:

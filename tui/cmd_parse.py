@@ -8,10 +8,9 @@ bundle can hold millions of entries; ``--jsonl`` output loads no terminal librar
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from sumtrace.flows.escape import one_line, printable
@@ -100,10 +99,25 @@ def run(args: argparse.Namespace) -> int:
         entries = merge_entries(streams)
     write = out.write
     if args.jsonl:
-        dumps = json.JSONEncoder(ensure_ascii=True).encode
+        from sumtrace.flows.jsontext import dumpb
+
+        out.flush()
+        # ASCII bytes straight to the binary stream, 512 lines a write (a stream without one, such
+        # as a StringIO, takes the same text decoded).
+        binary = getattr(out, "buffer", None)
+        put: Callable[[bytes], Any] = binary.write if binary is not None else (lambda b: write(b.decode("ascii")))
+        lines: list[bytes] = []
         for e in entries:
-            write(dumps(e.to_json()))
-            write("\n")
+            lines.append(dumpb(e.to_json()))
+            if len(lines) >= 512:
+                lines.append(b"")
+                put(b"\n".join(lines))
+                lines = []
+        if lines:
+            lines.append(b"")
+            put(b"\n".join(lines))
+        if binary is not None:
+            binary.flush()
     else:
         line = LineFormatter(severity_codes(out)).line
         batch: list[str] = []

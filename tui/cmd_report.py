@@ -8,7 +8,6 @@ the table the TUI draws from too; ``--json`` and ``--markdown`` load no terminal
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -82,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         doc = report_json(flows, updates, files)
         doc["now"] = now.isoformat().replace("+00:00", "Z")
-        json.dump(doc, sys.stdout, ensure_ascii=True, indent=1)
+        from sumtrace.flows.jsontext import dumps
+
+        sys.stdout.write(dumps(doc))  # compact: indenting forced the standard library's pure-Python encoder
         sys.stdout.write("\n")
     elif args.markdown:
         sys.stdout.write(printable(report_markdown(flows, updates, files)))
