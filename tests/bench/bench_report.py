@@ -1,91 +1,84 @@
-"""End-to-end ``report`` throughput on a large generated multi-file corpus, and its memory.
+"""``sumtrace report`` and ``report --json`` as ratios to the regex floor, their linearity and memory.
 
-Run: python tests/bench/bench_report.py [--scans 200] [--noise 5000]
-Builds client logs holding ``scans`` scans (the healthy-first-scan fixture's records with fresh
-GUIDs, two hours apart) with ``noise`` unrelated records per file between scans, then times
-reading + classifying + stitching it all, and prints peak traced memory for two corpus sizes so
-you can see memory follows the number of flows, not the number of lines.
+Run: python tests/bench/bench_report.py [--scale 1] [--rounds 3] [--presets realistic,worst]
+
+For each corpus (tests/bench/corpus.py: "realistic", about 2 % of records are facts, and "worst",
+about 60 %), at 1x and 4x the size (four times the scans and the filler), it prints the records,
+megabytes, fact density, flows, the floor (``re.finditer`` of the parser's CMTrace record pattern
+over the same bytes, building nothing, CPU time, best of 5) and each command's CPU time (best of
+``--rounds``, start-up included, output to /dev/null) as a multiple of it, then 4x/1x (linear: 4;
+the target: at most 4.5). The issue's targets: report at most 10x the floor, report --json at most 12x.
+
+Memory: ``report``'s peak RSS (the child's own high-water mark) on the realistic corpus at 1x and
+with four times the filler between the same scans (same flows, four times the records): the target
+is at most 1.3x. Not a test: no assertion on time or memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
-import time
-import tracemalloc
-import uuid
-from datetime import timedelta
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from sumtrace.parsers.stream import parse_file  # noqa: E402
-from sumtrace.tui.cmd_report import collect  # noqa: E402
+from corpus import Corpus, preset  # noqa: E402
+from floor import best_child, regex_floor  # noqa: E402
 
-FIXTURE = os.path.join(ROOT, "fixtures", "healthy-first-scan", "client")
-IDS = ["9F78FA4F-D2F3-4FE6-ACD8-8F6689DC3941", "DBB19655-0AF4-4DBC-9412-ADAA6B949AED",
-       "6795EB19-D40A-43E1-B6CA-03FCB3FAE269", "C7DA4CB5-8154-43D6-A7B4-F0D4C187A834",
-       "B16D2D00-CA61-4530-89B3-7B916EA601E3"]
+COMMANDS = {"report": ["report"], "report --json": ["report", "--json"]}
 
 
-def record(msg: str, local, comp: str, thread: int | None, typ: str) -> str:  # type: ignore[no-untyped-def]
-    return (f'<![LOG[{msg}]LOG]!><time="{local:%H:%M:%S}.{local.microsecond // 1000:03d}+300" '
-            f'date="{local:%m-%d-%Y}" component="{comp}" context="" type="{typ}" thread="{thread or 0}" file="x.cpp:1">\r\n')
+_CENSUS = ("import sys\n"
+           "from sumtrace.tui.cmd_report import collect\n"
+           "tracker, files, _ = collect([sys.argv[1]])\n"
+           "tracker.update(tracker.newest)\n"
+           "n = sum(f['entries'] for f in files)\n"
+           "print(f'{tracker.fact_count / n:.1%} facts ({tracker.fact_count:,}), {len(tracker.flows):,} flows, '\n"
+           "      f'{len(tracker.updates):,} update rows')\n")
 
 
-def build(out: str, scans: int, noise: int) -> int:
-    lines = 0
-    sev = {"info": "1", "warning": "2", "error": "3", "verbose": "0"}
-    for name in sorted(os.listdir(FIXTURE)):
-        if not name.endswith(".log") or name == "WindowsUpdate.log":
-            continue
-        entries = [e for e in parse_file(os.path.join(FIXTURE, name)) if e.format == "cmtrace"]
-        comp = entries[0].component
-        with open(os.path.join(out, name), "w", encoding="utf-8", newline="") as fh:
-            for k in range(scans):
-                shift = timedelta(hours=2 * k)
-                base = entries[0].local
-                for j in range(noise):
-                    t = base + shift - timedelta(minutes=30) + timedelta(milliseconds=j * 10)
-                    fh.write(record(f"CCcmExec::Idle - heartbeat {j} ok, nothing to do for {comp}", t, comp, 4242, "1"))
-                for e in entries:
-                    msg = e.message
-                    for old in IDS:
-                        msg = msg.replace(old, str(uuid.uuid5(uuid.NAMESPACE_OID, f"{old}{k}")).upper())
-                    fh.write(record(msg, e.local + shift, e.component, e.thread, sev[e.severity]))
-                lines += noise + len(entries)
-    return lines
-
-
-def measure(scans: int, noise: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = os.path.join(tmp, "PC01")
-        os.makedirs(folder)
-        lines = build(folder, scans, noise)
-        t = time.perf_counter()
-        tracker, files, _ = collect([folder])
-        tracker.update(tracker.newest)  # type: ignore[arg-type]
-        dt = time.perf_counter() - t
-        tracemalloc.start()  # a second pass for memory: tracing slows Python several times over
-        tracker2, _, _ = collect([folder])
-        tracker2.update(tracker2.newest)  # type: ignore[arg-type]
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        n = sum(f["entries"] for f in files)
-        print(f"{scans} scans, {lines:,} lines: {n / dt:,.0f} entries/s end to end ({dt:.2f} s), "
-              f"{len(tracker.flows)} flows, {tracker.fact_count:,} facts, peak traced memory {peak / 1e6:.1f} MB")
+def census(c: Corpus) -> str:
+    """Fact density and flows of a corpus, from the tracker (in a child: this process stays small)."""
+    return subprocess.run([sys.executable, "-c", _CENSUS, c.folder], capture_output=True, text=True,
+                          check=True).stdout.strip()
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--scans", type=int, default=40)
-    ap.add_argument("--noise", type=int, default=2000)
+    ap.add_argument("--scale", type=float, default=1.0, help="size of the 1x corpus (1: about 134k records)")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--presets", default="realistic,worst")
+    ap.add_argument("--commands", default=",".join(COMMANDS))
+    ap.add_argument("--no-memory", action="store_true")
     args = ap.parse_args()
-    measure(args.scans // 4, args.noise)
-    measure(args.scans, args.noise)
-    measure(args.scans // 4, args.noise * 4)
+    for name in args.presets.split(","):
+        cpu: dict[tuple[str, int], float] = {}
+        for size in (1, 4):
+            with tempfile.TemporaryDirectory() as tmp:
+                c = preset(tmp, name, args.scale * size)
+                floor, _ = regex_floor(c.folder)
+                print(f"{name} {size}x: {c.records:,} records, {c.bytes / 1e6:.1f} MB, {census(c)}; "
+                      f"floor {floor:.3f} s")
+                for label in args.commands.split(","):
+                    run = best_child([*COMMANDS[label], c.folder], args.rounds)
+                    cpu[(label, size)] = run.cpu
+                    print(f"  {label:<14} {run.cpu:7.2f} s CPU = {run.cpu / floor:5.1f}x floor  "
+                          f"(wall {run.wall:.2f} s, peak RSS {run.peak_rss_mb:.0f} MB, exit {run.returncode})")
+        for label in args.commands.split(","):
+            print(f"  {name} {label}: 4x input costs {cpu[(label, 4)] / cpu[(label, 1)]:.2f}x the time")
+    if args.no_memory:
+        return
+    peaks = []
+    for noise in (1, 4):
+        with tempfile.TemporaryDirectory() as tmp:
+            c = preset(tmp, "realistic", args.scale, noise_scale=noise)
+            run = best_child(["report", c.folder], 1)
+            peaks.append(run.peak_rss_mb)
+            print(f"memory, realistic with {noise}x filler: {c.records:,} records, {c.bytes / 1e6:.1f} MB, "
+                  f"{census(c)}; report peak RSS {run.peak_rss_mb:.0f} MB")
+    print(f"memory: 4x the records between the same scans, peak RSS {peaks[1] / peaks[0]:.2f}x")
 
 
 if __name__ == "__main__":
