@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
+import pytest
 from rich.style import Style
+from textual import events
 from textual.keys import KEY_NAME_REPLACEMENTS
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from sumtrace.flows.tracker import Tracker
 from sumtrace.live.pipeline import Pipeline
+from sumtrace.parsers.entry import Entry
+from sumtrace.tui import view_log
 from sumtrace.tui.app import SumtraceApp
 from sumtrace.tui.logindex import R_COMP, R_LOCAL, R_MSG, R_THREAD, Rec
 from sumtrace.tui.widgets import BlockList, LogView
@@ -351,3 +355,46 @@ async def test_one_day_shows_no_date() -> None:
         days = {it[2][R_LOCAL].date() for it in lv.index.items if it[2][R_LOCAL] is not None}
         assert len(days) == 1 and lv.date_width == 0
         assert re.match(r" \d\d:\d\d:\d\d\.\d{3} [+-]\d\d:\d\d [EWIVewiv] ", rows(lv)[0])
+
+
+# ------------------------------------------------------------------------------------ long passes
+
+async def test_a_find_over_many_records_runs_in_slices_and_keys_stay_live(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The count gives the loop a turn between slices: a key pressed during the pass acts before the
+    pass ends, and the count still comes out right."""
+    monkeypatch.setattr(view_log, "SLICE_SECONDS", 0.0)  # a turn after every CHUNK records
+    tracker = Tracker(retention=None)
+    app = SumtraceApp(Pipeline(tracker), tracker, None, clock=FixedClock(), animations=False, gc_freeze=False)
+    t0 = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+    n = 30 * view_log.CHUNK
+    entries = [Entry("C:\\L\\ScanAgent.log", i + 1, 0, "cmtrace", (t0 + timedelta(milliseconds=i)).replace(tzinfo=None),
+                     t0 + timedelta(milliseconds=i), 0, "bias", "info", False, "ScanAgent", 1,
+                     "needle here" if i % 7 == 0 else f"record {i}") for i in range(n)]
+    cursors: list[int] = []  # where the cursor was at each turn the pass gave the loop
+    turn = view_log.Slicer.turn
+
+    async def watched(self: view_log.Slicer) -> bool:
+        yielded = await turn(self)
+        if yielded:
+            cursors.append(lv.cursor)
+            if len(cursors) == 1:  # a key arrives while the pass runs
+                key = events.Key("down", None)
+                key.set_sender(app)
+                app.post_message(key)
+        return yielded
+
+    monkeypatch.setattr(view_log.Slicer, "turn", watched)
+    async with app.run_test(size=(120, 30)) as pilot:
+        app._pending.extend(entries)
+        lv = await open_log(pilot, app)
+        assert len(lv.index) == n
+        await pilot.press("home", "slash")
+        app.query_one("#logbar", Input).value = "needle"
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert len(cursors) >= 25  # it gave the loop a turn about every CHUNK records
+        assert cursors[0] == 0 and cursors[-1] == 1  # the key moved the cursor before the pass ended
+        view = app.main.views["log"]
+        matches = view._matches
+        assert matches is not None and len(matches) == len(range(0, n, 7))
+        assert f"/{len(matches):,}: needle" in title(lv) or f"/{len(matches)}: needle" in title(lv)
