@@ -7,8 +7,9 @@ per line, flushed after every batch:
   ``rotated``, ``truncated``, ``deleted``, ``error`` (errors are reported once each);
 * ``{"event": "step", "kind", "host", "flow", "key", "status", "at", "detail", "error", "hint"}``
   when a step of a flow changes status (``error`` is ``{"code", "name", "meaning"}`` or null);
-* ``{"event": "flow", "kind", "host", "flow", "status", "started", "ended", "current"}`` when a
-  flow appears or changes status;
+* ``{"event": "flow", "kind", "host", "host_name", "flow", "status", "started", "ended", "current"}``
+  when a flow appears or changes status, current step or host name (``host`` is the machine's id
+  and never changes: see :mod:`sumtrace.parsers.hosts`; ``host_name`` is what its logs call it);
 * with ``--entries`` also ``{"event": "entry", "host", ...}`` plus every field of
   ``sumtrace parse --jsonl`` (file, line, offset, format, local, utc, bias, time_source,
   severity, severity_inferred, component, thread, message).
