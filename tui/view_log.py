@@ -519,10 +519,9 @@ class MergedLogView(View):
         try:
             src = state.log_index.items
             new = LogIndex(state.max_entries)
-            out = new.items
             slicer = Slicer()
             for i in range(0, len(src), CHUNK):
-                out.extend(it for it in src[i:i + CHUNK] if q(it[2]))
+                new.add([it for it in src[i:i + CHUNK] if q(it[2])])  # in order: appended, not merged
                 if await slicer.turn() and self._query is not q:
                     return  # superseded by another filter meanwhile
             if self._query is not q:
