@@ -394,7 +394,7 @@ def _add_zip(path: str, sources: list[LogSource], errors: list[str], all_logs: b
             errors.append(f"{path}!{name}: {why}; skipped")
             continue
         *folders, filename = name.split("/")
-        host = machine_in([f for f in folders if f], filename, stem)  # logs at the bundle's top: the bundle
+        host = machine_in([f for f in folders if f], filename, stem, bundle=True)  # logs at its top: the bundle
         sources.append(LogSource(f"{path}!{name}", host, zip_path=path, member=name, bundle=bundle))
         found = True
     if not found:

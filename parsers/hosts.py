@@ -132,11 +132,12 @@ def location_machine(folders: Sequence[str], filename: str) -> tuple[bool, str |
     return False, None
 
 
-def machine_in(folders: Sequence[str], filename: str, top: str) -> str:
+def machine_in(folders: Sequence[str], filename: str, top: str, *, bundle: bool = False) -> str:
     """The machine of ``filename`` in ``folders`` (outermost first) of a collection whose top is ``top``.
 
     ``top`` names whoever owns the outermost level: this computer or a server for a path on disk,
-    the bundle's name for a zip member.
+    the bundle's name for a zip member (``bundle``: a ``Logs`` folder at the top of a bundle is
+    that bundle's machine's, where ``C:\\Logs`` on a disk says nothing about whose logs it holds).
     """
     system, named = location_machine(folders, filename)
     if system:
@@ -144,8 +145,8 @@ def machine_in(folders: Sequence[str], filename: str, top: str) -> str:
     if not folders:
         return top
     parent = folders[-1]
-    if parent.lower() == "logs" and len(folders) > 1:
-        return folders[-2]  # a collected Logs folder: the machine is the folder above it
+    if parent.lower() == "logs" and (len(folders) > 1 or bundle):
+        return folders[-2] if len(folders) > 1 else top  # a collected Logs folder: the machine is above it
     return parent
 
 

@@ -141,10 +141,14 @@ def test_collected_bundles_give_one_host_per_machine(tmp_path: Path) -> None:
     with zipfile.ZipFile(alone, "w") as zf:
         zf.write(CLIENT / "ScanAgent.log", "Windows/CCM/Logs/ScanAgent.log")
         zf.write(CLIENT / "WindowsUpdate.log", "Windows/WindowsUpdate.log")
-    hosts = {s.member: s.host_hint for s in discover([str(bundle), str(alone)]).sources}
+    site = tmp_path / "SITE01.zip"  # a site server's Logs folder zipped (the real MEMCM2403 bundle's shape)
+    with zipfile.ZipFile(site, "w") as zf:
+        zf.write(CLIENT / "ScanAgent.log", "Logs/wsyncmgr.log")
+    hosts = {s.member: s.host_hint for s in discover([str(bundle), str(alone), str(site)]).sources}
     assert hosts == {"PC01/CCM/Logs/ScanAgent.log": "PC01", "PC01/Windows/WindowsUpdate.log": "PC01",
                      "PC02/Logs/ScanAgent.log": "PC02", "PC03/ScanAgent.log": "PC03",
-                     "Windows/CCM/Logs/ScanAgent.log": "PC04", "Windows/WindowsUpdate.log": "PC04"}
+                     "Windows/CCM/Logs/ScanAgent.log": "PC04", "Windows/WindowsUpdate.log": "PC04",
+                     "Logs/wsyncmgr.log": "SITE01"}
 
 
 def test_collection_prefixes_still_split_a_folder(tmp_path: Path) -> None:
