@@ -305,7 +305,8 @@ class MergedLogView(View):
             return None
         rec = record_at(idx, i)
         local = rec[R_LOCAL]
-        when = "—" if local is None else local.strftime("%m-%d %H:%M:%S" if self.w_log.date_width else "%H:%M:%S")
+        fmt = {0: "%H:%M:%S", 5: "%m-%d %H:%M:%S"}.get(self.w_log.date_width, "%Y-%m-%d %H:%M:%S")
+        when = "—" if local is None else local.strftime(fmt)
         secs = anchor[0] - mark[0]
         if secs >= 0:
             return f"Δ {fmt_elapsed(secs)} from mark at {when}"
