@@ -14,7 +14,9 @@ driver's loop too (:meth:`SumtraceApp.call_driver`).
 
 Where things are: the views (Scan, Log, Updates, Files, Lookup) are one module each, listed in
 :mod:`sumtrace.tui.views` and arranged by :class:`~sumtrace.tui.screen.MainScreen`; every key is
-in :mod:`sumtrace.tui.keys` (the user's ``keymap.toml`` is read by :mod:`sumtrace.tui.keymap`).
+in :mod:`sumtrace.tui.keys` (the user's ``keymap.toml`` is read by :mod:`sumtrace.tui.keymap`), and
+keys typed faster than the screen follows are routed by :meth:`SumtraceApp.on_event` with
+:mod:`sumtrace.tui.keygate`, so none lands on a widget that was about to lose the focus.
 Entry points: :func:`run_watch` (``sumtrace watch``), :func:`run_demo`; ``sumtrace replay`` builds
 its app in :func:`sumtrace.tui.cmd_replay.replay_app`.
 """
