@@ -398,3 +398,14 @@ async def test_a_find_over_many_records_runs_in_slices_and_keys_stay_live(monkey
         matches = view._matches
         assert matches is not None and len(matches) == len(range(0, n, 7))
         assert f"/{len(matches):,}: needle" in title(lv) or f"/{len(matches)}: needle" in title(lv)
+
+
+async def test_a_single_host_is_named_in_the_title_not_in_every_row() -> None:
+    tracker = Tracker(retention=None)
+    pipeline = Pipeline(tracker)
+    app = SumtraceApp(pipeline, tracker, None, clock=FixedClock(), animations=False, gc_freeze=False)
+    pipeline.feed("/logs/PC01/ScanAgent.log", "PC01", (cm("Scan started") + "\r\n").encode())
+    async with app.run_test(size=(120, 30)) as pilot:
+        lv = await open_log(pilot, app)
+        assert "· PC01" in title(lv) and not lv.multi_host
+        assert re.match(r" 12:18:09\.123 -05:00 I ScanAgent\s+3024 Scan started", rows(lv)[0])
