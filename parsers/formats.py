@@ -192,10 +192,24 @@ def cm_entry_from_match(
     inferred = sev is None
     if sev is None:
         sev = infer_severity(msg)
+    thread = _THREAD_CACHE.get(thr)
+    if thread is None:
+        thread = _thread_cached(thr) if thr else None
     return Entry(
         path, line, offset, "cmtrace", local, utc, bias, source, sev, inferred,
-        comp, number_field(thr, "thread") if thr else None, msg, ctx, src or "", NO_EXTRA,
+        comp, thread, msg, ctx, src or "", NO_EXTRA,
     )
+
+
+_THREAD_CACHE: dict[str, int] = {}  # a log has a few dozen threads; bounded like the other caches
+
+
+def _thread_cached(text: str) -> int:
+    number = number_field(text, "thread")  # raises on a malformed thread: nothing is cached then
+    if len(_THREAD_CACHE) >= CACHE_LIMIT:
+        _THREAD_CACHE.clear()
+    _THREAD_CACHE[text] = number
+    return number
 
 
 def cm_entry_loose(

@@ -304,11 +304,16 @@ class RecordParser:
         # whatever the input (a file of openers without an end no longer rescans to the end for
         # every opener). Same records as finditer: a record's message runs to the first end
         # marker, so every start before that marker shares its fate.
+        # The position bookkeeping of _where() lives in locals for the loop (it runs once per record)
+        # and is written back around the rare calls that use it (junk, loose records, non-ASCII).
+        cur_pos, cur_line, cur_byte, after_cr = self._cur_pos, self._cur_line, self._cur_byte, self._cur_after_cr
+        count = buf.count
+        find = buf.find
         while True:
-            first = buf.find(start_marker, pos)
+            first = find(start_marker, pos)
             if first == -1:
                 break
-            stop = buf.find(end_marker, first + len(start_marker))
+            stop = find(end_marker, first + 7)  # len(CM_START)
             if stop == -1:
                 break  # no later start can have an end either
             start = buf.rfind(start_marker, first, stop)
@@ -316,25 +321,39 @@ class RecordParser:
             if m is None:
                 pos = stop + 1
                 continue
-            pos = m.end()
-            if start != first:
-                self._junk_or_loose(last, start)
-            elif start > last and (start - last > 2 or buf[last:start] not in ("\r\n", "\n")) \
-                    and buf[last:start].strip(_BLANK):
-                self._junk(last, start)
-            # Inline of _where() for the common ASCII case: this loop runs once per record.
-            if ascii_buf and start >= self._cur_pos:
-                self._cur_line += self._breaks(buf, self._cur_pos, start)
-                self._cur_byte += start - self._cur_pos
-                self._cur_pos = start
-                line, offset = self._cur_line, self._cur_byte
+            end = pos = m.end()
+            if start != first or (start > last and (start - last > 2 or buf[last:start] not in ("\r\n", "\n"))
+                                  and buf[last:start].strip(_BLANK)):
+                self._cur_pos, self._cur_line, self._cur_byte, self._cur_after_cr = cur_pos, cur_line, cur_byte, after_cr
+                if start != first:
+                    self._junk_or_loose(last, start)
+                else:
+                    self._junk(last, start)
+                cur_pos, cur_line, cur_byte, after_cr = self._cur_pos, self._cur_line, self._cur_byte, self._cur_after_cr
+            if ascii_buf and start >= cur_pos:
+                # _where() and _breaks() inline for the common ASCII case.
+                if start > cur_pos:
+                    n = count("\n", cur_pos, start)
+                    cr = count("\r", cur_pos, start)
+                    if cr:
+                        n += cr - count("\r\n", cur_pos, start)
+                    if after_cr and buf[cur_pos] == "\n":
+                        n -= 1
+                    after_cr = buf[start - 1] == "\r"
+                    cur_line += n
+                    cur_byte += start - cur_pos
+                    cur_pos = start
+                line, offset = cur_line, cur_byte
             else:
+                self._cur_pos, self._cur_line, self._cur_byte, self._cur_after_cr = cur_pos, cur_line, cur_byte, after_cr
                 line, offset = self._where(start)
+                cur_pos, cur_line, cur_byte, after_cr = self._cur_pos, self._cur_line, self._cur_byte, self._cur_after_cr
             try:
                 emit(build(m, path, line, offset, host_bias))
             except ValueError as exc:  # one malformed field costs this record only
-                emit(self._bad_record(buf[start:m.end()], line, offset, exc))
-            last = m.end()
+                emit(self._bad_record(buf[start:end], line, offset, exc))
+            last = end
+        self._cur_pos, self._cur_line, self._cur_byte, self._cur_after_cr = cur_pos, cur_line, cur_byte, after_cr
         if final:
             self._junk_or_loose(last, len(buf))
             self._consume(len(buf))
