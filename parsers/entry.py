@@ -86,13 +86,17 @@ class Entry:
         ``utc`` is null when the zone is unknown (``time_source`` "assumed-local"): the time as
         written is in ``local``, and no UTC time is claimed for it. ``damaged`` marks a torn record.
         """
+        # Written out flat (no iso_utc or property call): parse --jsonl builds one per record.
+        utc = self.utc
+        extra = self.extra
         return {
             "file": self.file,
             "line": self.line,
             "offset": self.offset,
             "format": self.format,
             "local": self.local.isoformat(timespec="microseconds") if self.local else None,
-            "utc": iso_utc(self.utc) if self.time_source != "assumed-local" else None,
+            "utc": utc.isoformat(timespec="milliseconds")[:23] + "Z"
+            if utc is not None and self.time_source != "assumed-local" else None,
             "bias": self.bias,
             "time_source": self.time_source,
             "severity": self.severity,
@@ -100,7 +104,7 @@ class Entry:
             "component": self.component,
             "thread": self.thread,
             "message": self.message,
-            "damaged": self.damaged,
+            "damaged": False if extra is NO_EXTRA else bool(extra.get("damaged")),
         }
 
 
