@@ -271,8 +271,8 @@ class _Items:
     def __getitem__(self, i: int | slice) -> Item | list[Item]:
         ix = self._ix
         if isinstance(i, slice):
-            keys, seqs, rids, get = ix.keys, ix.seqs, ix.rids, ix.store.get
-            return [(keys[j], seqs[j], get(rids[j])) for j in range(*i.indices(len(keys)))]
+            get = ix.store.get
+            return list(zip(ix.keys[i], ix.seqs[i], map(get, ix.rids[i])))
         return (ix.keys[i], ix.seqs[i], ix.store.get(ix.rids[i]))
 
     def __eq__(self, other: object) -> bool:
