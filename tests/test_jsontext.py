@@ -12,7 +12,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sumtrace.flows.jsontext import dumpb, dumps, std_dumps
+from sumtrace.flows.jsontext import document, dumpb, dumps, std_dumps
 
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.text(), st.text(alphabet=st.characters(max_codepoint=127)))
 _JSON = st.recursive(_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
@@ -23,7 +23,7 @@ _JSON = st.recursive(_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=
 @given(_JSON)
 def test_same_text_as_the_standard_library_and_ascii_only(obj: object) -> None:
     text = dumps(obj)
-    assert text == std_dumps(obj) == json.dumps(obj, ensure_ascii=True, separators=(",", ":"))
+    assert text == std_dumps(obj) == document(obj) == json.dumps(obj, ensure_ascii=True, separators=(",", ":"))
     assert text.isascii() and "\x7f" not in text
     assert dumpb(obj) == text.encode("ascii")
     assert json.loads(text) == obj

@@ -81,9 +81,9 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         doc = report_json(flows, updates, files)
         doc["now"] = now.isoformat().replace("+00:00", "Z")
-        from sumtrace.flows.jsontext import dumps
+        from sumtrace.flows.jsontext import document
 
-        sys.stdout.write(dumps(doc))  # compact: indenting forced the standard library's pure-Python encoder
+        sys.stdout.write(document(doc))  # compact: indenting forced the standard library's pure-Python encoder
         sys.stdout.write("\n")
     elif args.markdown:
         sys.stdout.write(printable(report_markdown(flows, updates, files)))
