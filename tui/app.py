@@ -549,8 +549,7 @@ class SumtraceApp(App[int]):
         self._merge_queued = False
         if self._pending and not self.state.holding and not (
                 getattr(self.control, "freezes_view", False) and self.control.paused):
-            self._merge_pending()
-            self.main.current.refresh_view(False)
+            self._merge_pending()  # drawn by the next refresh: a repaint per merge turn cost more than the merge
 
     def _freeze_startup(self) -> None:
         """Once, after the first paint: the app's long-lived objects (the DOM, styles, bindings)
