@@ -7,13 +7,13 @@ the tail of ``X.log`` already reads the remainder of its rotated self; those pre
 read once, as history, before ``X.log``.
 
 Hosts (:mod:`sumtrace.parsers.hosts` has the rule for collected logs): what ``watch`` follows is
-live, on this computer (or on the server of a UNC drive share). So a watched file, and every log
-of a watched folder that holds logs itself or is a machine's log location (``C:\\Windows\\CCM\\Logs``,
-even while empty), belong to that one machine, whatever the folders are called:
-``watch C:\\Windows\\CCM\\Logs C:\\Windows\\WindowsUpdate.log`` is one host. A watched folder that
-holds no log itself but per-machine subfolders is a collection: each subfolder is a host, as in
-``report``. Collection prefixes (``PC01_ScanAgent.log`` beside ``PC02_ScanAgent.log``) split a folder
-into machines in both cases. A host, once given to a file, never changes.
+live, on this computer (or on the server of a UNC drive share). So a watched file, the logs in a
+watched folder itself, and everything under a machine's log location (``C:\\Windows\\CCM\\Logs``)
+belong to that one machine, whatever the folders are called: ``watch C:\\Windows\\CCM\\Logs
+C:\\Windows\\WindowsUpdate.log`` is one host. The subfolders of any other watched folder are a
+collection: each is a host, as in ``report``. Collection prefixes (``PC01_ScanAgent.log`` beside
+``PC02_ScanAgent.log``) split a folder into machines in both cases. A host, once given to a file,
+never changes.
 
 Discovery refuses what is not a log to follow, with a message: a FIFO, a device or a socket named
 like a log (the same check as ``parse`` and ``report``, :func:`sumtrace.parsers.files.not_regular`),
@@ -111,20 +111,15 @@ def scan_folder(root: str, all_logs: bool) -> FolderScan:
 
 
 def watched_machine(root: str, scan: FolderScan | None, local: str | None = None) -> str | None:
-    """The machine every log under a watched path belongs to, or None for a collection.
+    """The machine every log under a watched path belongs to, or None when that depends on the log.
 
-    ``scan`` is None for a watched file. A file, a folder holding logs itself, or a machine's log
-    location (even empty) is one machine's: this computer's, or a UNC drive share's server. A
-    folder of per-machine subfolders, or a share that is no drive (``\\\\files\\collected``), is a
-    collection (None): its files get the collected-logs rule.
+    ``scan`` is None for a watched file. A file, or a machine's log location (``C:\\Windows\\CCM\\Logs``,
+    even empty, and whatever lies below it), is one machine's: this computer's, or a UNC drive
+    share's server. Any other folder may hold per-machine subfolders (a collection): its own logs
+    are this computer's, its subfolders' get the collected-logs rule (:func:`live_hosts`).
     """
     machine = root_machine(root, local)
-    if machine is None:
-        return None
-    if scan is None:
-        return machine
-    top = os.path.normcase(os.path.abspath(root))
-    if any(os.path.normcase(os.path.dirname(p)) == top for p in (*scan.current, *scan.rolled, *scan.refused)):
+    if machine is None or scan is None:
         return machine
     _, folders, name = path_parts(os.path.join(root, "x.log"))
     return machine if location_machine(folders, name)[0] else None

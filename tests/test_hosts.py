@@ -232,3 +232,21 @@ async def test_a_hosts_id_never_changes_when_its_netbios_name_appears(tmp_path: 
     named = [e for e in events if e.host_name == NETBIOS]
     assert {e.flow for e in named} == set(before)  # every flow of the host was re-announced with its name
     assert {u.host_name for u in tracker.updates} == {NETBIOS} and {u.host for u in tracker.updates} == {"client"}
+
+
+async def test_watch_of_a_folder_with_logs_and_machine_subfolders(tmp_path: Path, this_computer: str) -> None:
+    """A watched folder's own logs are this computer's; its subfolders are other machines' (a
+    collection beside them), except under a machine's log location, which is all one machine's."""
+    mixed = tmp_path / "mixed"
+    (mixed / "PC09").mkdir(parents=True)
+    shutil.copy(CLIENT / "ScanAgent.log", mixed / "ScanAgent.log")
+    shutil.copy(CLIENT / "ScanAgent.log", mixed / "PC09" / "ScanAgent.log")
+    system = tmp_path / "Windows" / "CCM" / "Logs"
+    (system / "sub").mkdir(parents=True)
+    shutil.copy(CLIENT / "WUAHandler.log", system / "sub" / "WUAHandler.log")
+    async with Harness([mixed, system]) as h:
+        await h.until(lambda: all(h.entries(p) for p in (mixed / "ScanAgent.log", mixed / "PC09" / "ScanAgent.log",
+                                                         system / "sub" / "WUAHandler.log")), 5.0, "every log")
+    host = {b.path: b.host for b in h.batches if b.entries}
+    assert host == {str(mixed / "ScanAgent.log"): this_computer, str(mixed / "PC09" / "ScanAgent.log"): "PC09",
+                    str(system / "sub" / "WUAHandler.log"): this_computer}
