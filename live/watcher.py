@@ -354,7 +354,9 @@ class LiveWatcher:
             return
         biases = await asyncio.to_thread(folder_biases, hosts)
         for path, bias in biases.items():
-            self._biases.setdefault(_key(os.path.dirname(path)), bias)
+            folder = _key(os.path.dirname(path))
+            if self._biases.get(folder) is None:  # a folder learned before its CMTrace logs came learns it now
+                self._biases[folder] = bias
             if bias is not None:
                 self._host_biases.setdefault(hosts[path], bias)
 

@@ -342,8 +342,11 @@ def discover(paths: Iterable[str], *, all_logs: bool = False) -> Discovery:
 
 
 def collection_prefix(filename: str) -> str:
-    """``PC01_ScanAgent.log`` → ``PC01``: the prefix a collection tool put before a known log's name."""
-    base = base_name_keep_stamp(filename.replace("\\", "/").rsplit("/", 1)[-1])
+    """``PC01_ScanAgent.log`` → ``PC01``: the prefix a collection tool put before a known log's name.
+
+    A rolled generation has its machine's prefix too (``PC01_ScanAgent-20140120-171803.log``).
+    """
+    base = _ROLLED.sub("", base_name_keep_stamp(filename.replace("\\", "/").rsplit("/", 1)[-1]))
     m = _PREFIXED.search(base.lower())
     return base[: m.start()].rstrip("_-. @") if m else ""
 

@@ -156,7 +156,8 @@ def test_collection_prefixes_still_split_a_folder(tmp_path: Path) -> None:
     folder.mkdir()
     shutil.copy(CLIENT / "ScanAgent.log", folder / "PC01_ScanAgent.log")
     shutil.copy(CLIENT / "ScanAgent.log", folder / "PC02_ScanAgent.log")
-    assert sorted(s.host_hint for s in discover([str(folder)]).sources) == ["PC01", "PC02"]
+    shutil.copy(CLIENT / "ScanAgent.log", folder / "PC02_ScanAgent-20140120-171803.log")  # a rolled generation
+    assert sorted(s.host_hint for s in discover([str(folder)]).sources) == ["PC01", "PC02", "PC02"]
 
 
 # ------------------------------------------------------------------------------------ watch
