@@ -221,3 +221,21 @@ async def test_a_table_keeps_its_own_arrow_keys() -> None:
         assert app.focused is table
         await pilot.press("right")
         assert app.view == "updates" and app.focused is table
+
+
+async def test_view_keys_act_after_the_list_keys_typed_before_them() -> None:
+    # 'k k m' in one burst: the mark must land two rows up. Before, the view key 'm' (an app key,
+    # acting on arrival) marked the record before the list had handled the two 'k's it was sent.
+    app = loaded("wsus-401")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _idle(pilot, app)
+        await pilot.press("2")
+        await _idle(pilot, app)
+        lv = app.query_one("#logview", LogView)
+        lv.focus()
+        lv.go(10)
+        await _idle(pilot, app)
+        burst(app, "k", "k", "m", "j", "m")
+        await _idle(pilot, app)
+        marked = [i for i in range(len(lv.index)) if lv.index.anchor(i) in lv.marks]
+        assert marked == [8, 9] and lv.cursor == 9

@@ -323,6 +323,15 @@ class SumtraceApp(App[int]):
         elif isinstance(event, events.Key) and event.key == "enter" and isinstance(focused, Input):
             hold = gate.hold(until_submitted=True)
             self.set_timer(HOLD_LIMIT, partial(self._release_keys, hold))
+        elif isinstance(event, events.Key) and not isinstance(focused, Input):
+            # Sent on to the focused widget (or the screen): an app key behind it must not act
+            # first ('k k m' marked the row before the list moved). Held until the widget has
+            # handled it, or, if it bubbles, until the app's own handler has seen it (on_key).
+            target = focused or self.screen
+            hold = gate.hold()
+            gate.in_flight = event
+            target.call_later(self._forwarded_handled, event, hold)
+            self.set_timer(HOLD_LIMIT, partial(self._release_keys, hold))
 
     async def _release_keys(self, hold: int | None = None) -> None:
         """Route the held keys, in order, to wherever the focus is now (until one holds again).
@@ -333,6 +342,18 @@ class SumtraceApp(App[int]):
         gate.release()
         while gate.held and not gate.holding:
             await self._route(gate.held.popleft())
+
+    async def _forwarded_handled(self, event: events.Key, hold: int) -> None:
+        """The widget a key was sent to has handled it: release the keys behind it, unless the key
+        goes on bubbling (then :meth:`on_key` releases them once the app has seen it)."""
+        if self._gate.in_flight is event and event._stop_propagation:
+            await self._release_keys(hold)
+
+    async def on_key(self, event: events.Key) -> None:
+        """A key that bubbled up to the app has been handled by the bindings of the focus chain
+        (Textual runs them in the app's ``_on_key``, just before this): the keys behind it go on."""
+        if self._gate.in_flight is event:
+            self.call_later(self._release_keys, self._gate.generation)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """An input's submission was handled (it bubbled up here): the keys typed after Enter go on."""

@@ -55,6 +55,9 @@ class KeyGate:
         self.holding = False
         self.awaiting_submit = False
         self.held: deque[events.Key | events.Paste] = deque()
+        # A key sent on to a widget (a list's j/k): the keys behind it wait until it has been
+        # handled, by the widget or, bubbling, by the bindings of the focus chain at the app.
+        self.in_flight: events.Key | None = None
         self.generation = 0
 
     def hold(self, *, until_submitted: bool = False) -> int:
@@ -68,3 +71,4 @@ class KeyGate:
     def release(self) -> None:
         self.holding = False
         self.awaiting_submit = False
+        self.in_flight = None
