@@ -31,6 +31,7 @@ from sumtrace.tui.render import (
     style_status,
 )
 from sumtrace.tui.widgets.blocklist import BlockList
+from sumtrace.tui.widgets.logview import HIGHLIGHT_ROW, MARK_GLYPH, MARK_STYLE, THREAD_ROW
 
 # What each status means, in the words of the Scan view (one row each in the legend).
 STATUS_MEANING: dict[str, str] = {
@@ -100,6 +101,14 @@ def help_blocks(sections: Sequence[tuple[str, Sequence[tuple[str, str, str]]]]) 
     marks.append("like this", MATCH_STYLE)
     marks.append(" find matches")
     blocks.append(Block("marks", [Line(marks, wrap=True, indent=2)], selectable=False))
+    rows = Text()
+    rows.append(" a row ", THREAD_ROW)
+    rows.append(" the selected record's thread (t)   ")
+    rows.append(" a row ", HIGHLIGHT_ROW)
+    rows.append(" contains the highlighted text (h)   ")
+    rows.append(MARK_GLYPH, MARK_STYLE)
+    rows.append(" a marked record (m)")
+    blocks.append(Block("rows", [Line(rows, wrap=True, indent=2)], selectable=False))
     top = Text()
     top.append(" ! new: 1 failed ", ANNOUNCE_STYLE)
     top.append(" (top bar) failures and stalls nobody has looked at yet; showing the flow clears it")
