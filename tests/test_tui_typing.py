@@ -236,6 +236,10 @@ async def test_view_keys_act_after_the_list_keys_typed_before_them() -> None:
         lv.go(10)
         await _idle(pilot, app)
         burst(app, "k", "k", "m", "j", "m")
-        await _idle(pilot, app)
-        marked = [i for i in range(len(lv.index)) if lv.index.anchor(i) in lv.marks]
+        marked: list[int] = []
+        for _ in range(20):  # a loaded machine may take a few turns to route the burst
+            await _idle(pilot, app)
+            marked = [i for i in range(len(lv.index)) if lv.index.anchor(i) in lv.marks]
+            if len(marked) == 2:
+                break
         assert marked == [8, 9] and lv.cursor == 9

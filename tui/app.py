@@ -53,7 +53,7 @@ from sumtrace.live.control import Clock, Driver, DriverControl, ViewFreeze, wall
 from sumtrace.live.pipeline import Batch, FileEvent, Pipeline
 from sumtrace.parsers.entry import Entry
 from sumtrace.tui.export import timeline_text, write_export
-from sumtrace.tui.keygate import HOLD_LIMIT, KeyGate, app_may_take
+from sumtrace.tui.keygate import FORWARD_LIMIT, HOLD_LIMIT, KeyGate, app_may_take
 from sumtrace.tui.keymap import Keymap, read_keymap
 from sumtrace.tui.keys import (
     app_bindings,
@@ -331,7 +331,7 @@ class SumtraceApp(App[int]):
             hold = gate.hold()
             gate.in_flight = event
             target.call_later(self._forwarded_handled, event, hold)
-            self.set_timer(HOLD_LIMIT, partial(self._release_keys, hold))
+            self.set_timer(FORWARD_LIMIT, partial(self._release_keys, hold))
 
     async def _release_keys(self, hold: int | None = None) -> None:
         """Route the held keys, in order, to wherever the focus is now (until one holds again).

@@ -30,6 +30,9 @@ INPUT_KEYS: Final[frozenset[str]] = frozenset(
 # Quitting works from anywhere, typing or not, dialog or not.
 ALWAYS: Final[frozenset[str]] = frozenset({"ctrl+c", "ctrl+q"})
 HOLD_LIMIT: Final[float] = 0.3  # seconds: held keys go on even if a submission was never seen
+# A key sent on to a widget is handled within milliseconds, unless the machine is loaded; the
+# limit only matters if a widget between stops it from bubbling, so it can be generous.
+FORWARD_LIMIT: Final[float] = 1.0
 
 
 def app_may_take(key: events.Key, focused: Widget | None, *, dialog: bool) -> bool:
