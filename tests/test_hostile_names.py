@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 import pytest
 
 from tests.livekit import records
-from tests.test_watch_cli import _read_until
+from tests.procs import read_until, stop, sumtrace_process
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="names must be any bytes (Linux)")
@@ -55,19 +54,12 @@ def test_parse_jsonl_and_report_json_keep_every_record(tmp_path: Path) -> None:
 
 def test_watch_jsonl_delivers_the_files_events(tmp_path: Path) -> None:
     folder, msgs = _folder(tmp_path)
-    proc = subprocess.Popen([sys.executable, "-m", "sumtrace", "watch", str(tmp_path), "--jsonl", "--entries"],
-                            cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        def entries(lines: list[dict[str, Any]]) -> list[str]:
-            return [x["message"] for x in lines if x["event"] == "entry"]
+    def entries(lines: list[dict[str, Any]]) -> list[str]:
+        return [x["message"] for x in lines if x["event"] == "entry"]
 
-        got = _read_until(proc, lambda ls: len(entries(ls)) >= 3, timeout=10)
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    with sumtrace_process(["watch", str(tmp_path), "--jsonl", "--entries"]) as proc:
+        got = read_until(proc, lambda ls: len(entries(ls)) >= 3, timeout=10)
+        stop(proc)
     assert entries(got) == msgs
     opened = [x for x in got if x["event"] == "file" and x["change"] == "opened"]
     assert opened and _named(opened[0]["path"])

@@ -5,12 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import os
-import selectors
-import signal
-import subprocess
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -22,31 +17,9 @@ from sumtrace.live.pipeline import Batch, FileEvent
 from sumtrace.tui.args import parse_since
 from sumtrace.tui.cli import build_parser, main
 from tests.livekit import append, records
+from tests.procs import read_until, stop, sumtrace_process
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _read_until(proc: subprocess.Popen[bytes], want: Any, timeout: float) -> list[dict[str, Any]]:
-    """Read JSON lines from the process until ``want(lines)`` is true."""
-    assert proc.stdout is not None
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ)
-    lines: list[dict[str, Any]] = []
-    buf = b""
-    deadline = time.monotonic() + timeout
-    while not want(lines):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise AssertionError(f"timed out; got {lines}")
-        if not sel.select(left):
-            continue
-        chunk = os.read(proc.stdout.fileno(), 65536)
-        if not chunk:
-            break
-        buf += chunk
-        *done, buf = buf.split(b"\n")
-        lines += [json.loads(x) for x in done if x]
-    return lines
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
@@ -57,27 +30,15 @@ def test_jsonl_subprocess_prints_file_and_entry_events_and_exits_0_on_sigterm(tm
     first, f_data = records("first", 0, 2)
     later, l_data = records("later", 2, 5)
     log.write_bytes(f_data)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "sumtrace", "watch", str(tmp_path), "--jsonl", "--entries"],
-                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        def entries(lines: list[dict[str, Any]]) -> list[str]:
-            return [x["message"] for x in lines if x["event"] == "entry"]
+    def entries(lines: list[dict[str, Any]]) -> list[str]:
+        return [x["message"] for x in lines if x["event"] == "entry"]
 
-        got = _read_until(proc, lambda ls: len(entries(ls)) >= 2, timeout=5)
+    with sumtrace_process(["watch", str(tmp_path), "--jsonl", "--entries"]) as proc:
+        got = read_until(proc, lambda ls: len(entries(ls)) >= 2, timeout=5)
         append(log, l_data[:77])  # a growing file, in two writes
         append(log, l_data[77:])
-        got += _read_until(proc, lambda ls: len(entries(got + ls)) >= 5, timeout=3)
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=5)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 0, err.decode()
-    assert b"Traceback" not in err
-    rest = [json.loads(x) for x in out.splitlines() if x]
-    lines = got + rest
+        got += read_until(proc, lambda ls: len(entries(got + ls)) >= 5, timeout=3)
+        lines = got + stop(proc, timeout=5)
     assert entries(lines) == first + later
     files = [x for x in lines if x["event"] == "file"]
     assert files[0] == {"event": "file", "path": str(log), "host": "PC01", "change": "opened",
