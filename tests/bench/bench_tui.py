@@ -308,10 +308,11 @@ def rss_mb() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
-async def bench_replay_once(bundle: str, size: tuple[int, int] = (160, 48)) -> dict[str, Any]:
+async def bench_replay_once(bundle: str, keys_every: float, size: tuple[int, int] = (160, 48)) -> dict[str, Any]:
     """``sumtrace replay BUNDLE`` as the CLI builds it (:func:`sumtrace.tui.cmd_replay.replay_app`),
     in Textual's headless driver: first screen, load time (wall and this process's CPU), keys
-    while loading and after, the merged log's bytes per record. Returns the figures."""
+    while loading (one every ``keys_every`` seconds; 0: none, so the load's CPU is the replay's
+    alone) and after, the merged log's bytes per record. Returns the figures."""
     from sumtrace.tui.cli import build_parser
     from sumtrace.tui.cmd_replay import replay_app
 
@@ -348,11 +349,12 @@ async def bench_replay_once(bundle: str, size: tuple[int, int] = (160, 48)) -> d
             sent: list[float] = []
             i = 0
             while not app.driver_done or len(app.state.log_index) < player.played or app._pending:
-                key = keys[i % len(keys)]
-                i += 1
-                sent.append(time.perf_counter())
-                app.post_message(events.Key(key, None))
-                await asyncio.sleep(0.1)
+                if keys_every:
+                    key = keys[i % len(keys)]
+                    i += 1
+                    sent.append(time.perf_counter())
+                    app.post_message(events.Key(key, None))
+                await asyncio.sleep(keys_every or 0.05)
                 if time.perf_counter() - t0 > 900:
                     break
             loaded_wall, loaded_cpu = time.perf_counter() - t0, time.process_time() - cpu0
@@ -418,20 +420,21 @@ def index_bytes_traced(bundle: str, limit: int = 200_000) -> float:
     return used / max(1, len(entries))
 
 
-def replay_child(records: int, density: float) -> dict[str, Any]:
+def replay_child(records: int, density: float, keys_every: float) -> dict[str, Any]:
     """One replay measured in a fresh process (its memory and GC start clean)."""
     import json
     import subprocess
 
     proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--mode", "replay-one", "--lines", str(records),
-                           "--density", str(density)], capture_output=True, text=True, check=False)
+                           "--density", str(density), "--keys-every", str(keys_every)],
+                          capture_output=True, text=True, check=False)
     for line in proc.stdout.splitlines():
         if line.startswith("{"):
             return dict(json.loads(line))
     raise RuntimeError(f"the replay child failed: {proc.stderr[-2000:]}")
 
 
-def bench_replay(lines: int, densities: list[float]) -> None:
+def bench_replay(lines: int, densities: list[float], keys_every: float) -> None:
     """Per density: the corpus at ``lines`` and ``lines / 4`` records, each replayed in a child."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from replay_corpus import corpus
@@ -445,22 +448,23 @@ def bench_replay(lines: int, densities: list[float]) -> None:
               f"({matches:,} matches)")
         runs = {}
         for c in (small, big):
-            r = runs[c.records] = replay_child(c.records, density)
-            lat = r["keys_loading"] or [float("nan")]
+            r = runs[c.records] = replay_child(c.records, density, 0)
             print(f"  {c.records:>9,} records: first screen {r['first_screen']:.2f} s; all indexed and stitched in "
-                  f"{r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU (this process, all threads) = "
+                  f"{r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU (this process, all threads, no keys pressed) = "
                   f"{r['cpu'] / (floor * c.records / big.records):.1f}x the floor; {r['records']:,} in the log, "
                   f"{r['facts']:,} facts, {r['flows']:,} flows")
-            print(f"             keys while loading: n={len(lat)} p50 {percentile(lat, 50):.0f} ms, "
-                  f"p95 {percentile(lat, 95):.0f} ms, max {max(lat):.0f} ms ({r['keys_lost']} not handled); "
-                  f"refresh mean {r['refresh_mean_ms']:.0f} ms over {r['refreshes']}")
             print(f"             merged log {r['index_bytes'] / max(1, r['records']):.0f} B/record (its arrays, "
                   f"nbytes); RSS grew {r['rss_growth_mb']:.0f} MB = {r['rss_growth_mb'] * 1e6 / max(1, r['records']):.0f}"
-                  f" B/record (everything: tracker, parse-ahead, Textual)")
+                  f" B/record (everything: tracker, parse-ahead, Textual); refresh mean {r['refresh_mean_ms']:.0f} ms")
             print("             after loading: " + ", ".join(f"{k} {v:.0f} ms" for k, v in r["keys_after"]))
         a, b = runs[small.records], runs[big.records]
         print(f"  linear: {big.records / small.records:.2f}x the records took {b['cpu'] / a['cpu']:.2f}x the CPU "
               f"(target <= 4.5)")
+        r = replay_child(big.records, density, keys_every)
+        lat = r["keys_loading"] or [float("nan")]
+        print(f"  keys while loading {big.records:,} records (down, up, 2, 1; one every {keys_every:g} s): n={len(lat)} "
+              f"p50 {percentile(lat, 50):.0f} ms, p95 {percentile(lat, 95):.0f} ms, max {max(lat):.0f} ms "
+              f"({r['keys_lost']} not handled by the end); load then took {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU")
         print(f"  merged log by tracemalloc (200k records merged as the app does): "
               f"{index_bytes_traced(big.path):.0f} B/record")
 
@@ -473,6 +477,7 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=1_000_000, help="replay mode: records in the corpus (and a 1/4 one)")
     ap.add_argument("--density", type=float, action="append",
                     help="replay mode: share of facts in the corpus (repeatable; default 0.02 and the worst case 0.6)")
+    ap.add_argument("--keys-every", type=float, default=0.5, help="replay mode: seconds between keys while loading")
     ap.add_argument("--max-lines", type=int, default=1_000_000, help="the merged log's cap (SUMTRACE_MAX_LINES)")
     ap.add_argument("--facts", type=float, default=0.005,
                     help="share of records the flow tracker keeps (messaging, state messages, scan lines)")
@@ -491,7 +496,7 @@ def main() -> None:
         asyncio.run(debug_run())
         return
     if args.mode == "replay":
-        bench_replay(args.lines, args.density or [0.02, 0.6])
+        bench_replay(args.lines, args.density or [0.02, 0.6], args.keys_every)
         return
     if args.mode == "replay-one":
         import json
@@ -499,7 +504,8 @@ def main() -> None:
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         from replay_corpus import corpus
 
-        print(json.dumps(asyncio.run(bench_replay_once(corpus(args.lines, (args.density or [0.02])[0]).path))))
+        print(json.dumps(asyncio.run(bench_replay_once(corpus(args.lines, (args.density or [0.02])[0]).path,
+                                                       args.keys_every))))
         return
     asyncio.run(bench(args.rate, args.seconds, args.mode, args.facts, args.max_lines))
 
