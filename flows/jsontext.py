@@ -15,7 +15,7 @@ standard library's C encoder directly: orjson's import would cost more than it s
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from functools import cache
 from importlib import import_module
 from typing import Any
@@ -37,6 +37,23 @@ def _orjson_dumps() -> Callable[[Any], bytes] | None:
 def document(obj: Any) -> str:
     """One document (``report --json``): the standard library's C encoder, no import to pay for."""
     return _STD(obj)
+
+
+def write_document(items: Iterable[tuple[str, Any]], write: Callable[[str], object]) -> None:
+    """Write the object whose keys and values ``items`` gives, as :func:`document` spells it, in pieces:
+    a value that is an iterator (not a list or a scalar) is written one element at a time, so the
+    whole text, and every element at once, is never held in memory."""
+    write("{")
+    for i, (key, value) in enumerate(items):
+        write(("," if i else "") + _STD(key) + ":")
+        if isinstance(value, Iterator):
+            write("[")
+            for j, element in enumerate(value):
+                write(("," if j else "") + _STD(element))
+            write("]")
+        else:
+            write(_STD(value))
+    write("}")
 
 
 def dumps(obj: Any) -> str:

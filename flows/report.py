@@ -13,7 +13,7 @@ as UTC with a ``Z``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -40,11 +40,16 @@ def exit_code(flows: list[Flow]) -> int:
 
 
 def report_json(flows: list[Flow], updates: list[UpdateRow], files: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "flows": [f.to_json() for f in flows],
-        "updates": [u.to_json() for u in updates],
-        "files": files,
-    }
+    return {key: list(values) for key, values in report_json_items(flows, updates, files)}
+
+
+def report_json_items(flows: list[Flow], updates: list[UpdateRow],
+                      files: list[dict[str, Any]]) -> Iterator[tuple[str, Iterator[dict[str, Any]]]]:
+    """The keys of :func:`report_json` in order, each with its objects made one at a time, so a writer
+    can stream the document (``report --json``) without holding every flow's JSON at once."""
+    yield "flows", (f.to_json() for f in flows)
+    yield "updates", (u.to_json() for u in updates)
+    yield "files", iter(files)
 
 
 def fmt_duration(d: timedelta | None) -> str:

@@ -12,7 +12,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sumtrace.flows.jsontext import document, dumpb, dumps, std_dumps
+from sumtrace.flows.jsontext import document, dumpb, dumps, std_dumps, write_document
 
 _SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.text(), st.text(alphabet=st.characters(max_codepoint=127)))
 _JSON = st.recursive(_SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4),
@@ -36,3 +36,12 @@ def test_hostile_text_is_escaped_not_refused() -> None:
     assert "\\udce9" in text and "\\u001b" in text and "\\u202e" in text and "\\u007f" in text and "\\u009b" in text
     assert json.loads(text) == obj
     assert dumpb(obj) == text.encode("ascii")
+
+
+@given(st.dictionaries(st.text(max_size=8), st.one_of(_SCALARS, st.lists(_JSON, max_size=4)), max_size=5))
+def test_a_streamed_document_is_the_document(doc: dict[str, object]) -> None:
+    """report --json writes its document in pieces (lists element by element): the same text."""
+    pieces: list[str] = []
+    items = [(k, iter(v) if isinstance(v, list) else v) for k, v in doc.items()]
+    write_document(items, pieces.append)
+    assert "".join(pieces) == document(doc)

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TextIO
 
 from sumtrace.flows.escape import one_line, printable
-from sumtrace.flows.report import exit_code, report_json, report_markdown, report_text
+from sumtrace.flows.report import exit_code, report_json_items, report_markdown, report_text
 from sumtrace.flows.tracker import Tracker
 from sumtrace.flows.vocab import STATUS_LOOK
 from sumtrace.parsers.files import discover, read_source
@@ -79,11 +79,11 @@ def run(args: argparse.Namespace) -> int:
     tracker.update(now)
     flows, updates = tracker.flows, tracker.updates
     if args.json:
-        doc = report_json(flows, updates, files)
-        doc["now"] = now.isoformat().replace("+00:00", "Z")
-        from sumtrace.flows.jsontext import document
+        from sumtrace.flows.jsontext import write_document
 
-        sys.stdout.write(document(doc))  # compact: indenting forced the standard library's pure-Python encoder
+        # Compact (indenting forced the standard library's pure-Python encoder) and streamed flow by flow.
+        items = [*report_json_items(flows, updates, files), ("now", now.isoformat().replace("+00:00", "Z"))]
+        write_document(items, sys.stdout.write)
         sys.stdout.write("\n")
     elif args.markdown:
         sys.stdout.write(printable(report_markdown(flows, updates, files)))
