@@ -25,7 +25,7 @@ import tempfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from corpus import Corpus, preset  # noqa: E402
-from floor import best_child, regex_floor  # noqa: E402
+from floor import best_child, ratio_table  # noqa: E402
 
 COMMANDS = {"report": ["report"], "report --json": ["report", "--json"]}
 
@@ -54,20 +54,7 @@ def main() -> None:
     ap.add_argument("--no-memory", action="store_true")
     args = ap.parse_args()
     for name in args.presets.split(","):
-        cpu: dict[tuple[str, int], float] = {}
-        for size in (1, 4):
-            with tempfile.TemporaryDirectory() as tmp:
-                c = preset(tmp, name, args.scale * size)
-                floor, _ = regex_floor(c.folder)
-                print(f"{name} {size}x: {c.records:,} records, {c.bytes / 1e6:.1f} MB, {census(c)}; "
-                      f"floor {floor:.3f} s")
-                for label in args.commands.split(","):
-                    run = best_child([*COMMANDS[label], c.folder], args.rounds)
-                    cpu[(label, size)] = run.cpu
-                    print(f"  {label:<14} {run.cpu:7.2f} s CPU = {run.cpu / floor:5.1f}x floor  "
-                          f"(wall {run.wall:.2f} s, peak RSS {run.peak_rss_mb:.0f} MB, exit {run.returncode})")
-        for label in args.commands.split(","):
-            print(f"  {name} {label}: 4x input costs {cpu[(label, 4)] / cpu[(label, 1)]:.2f}x the time")
+        ratio_table(name, COMMANDS, args.commands.split(","), args.scale, args.rounds, census)
     if args.no_memory:
         return
     peaks = []

@@ -16,7 +16,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if ROOT not in sys.path:
@@ -89,3 +91,26 @@ def best_child(args: list[str], rounds: int, out_path: str = os.devnull) -> Chil
     best = min(runs, key=lambda r: r.cpu)
     best.peak_rss_mb = max(r.peak_rss_mb for r in runs)
     return best
+
+
+def ratio_table(name: str, commands: dict[str, list[str]], labels: list[str], scale: float, rounds: int,
+                describe: Callable[[Any], str] | None = None) -> None:
+    """Print each command's CPU time on preset ``name`` at 1x and 4x as a multiple of the floor,
+    then 4x/1x (linear: 4). ``describe(corpus)`` adds a census of the corpus to its line."""
+    from corpus import preset
+
+    cpu: dict[tuple[str, int], float] = {}
+    for size in (1, 4):
+        with tempfile.TemporaryDirectory() as tmp:
+            c = preset(tmp, name, scale * size)
+            floor, matches = regex_floor(c.folder)
+            extra = describe(c) if describe is not None else f"{matches:,} matched by the floor"
+            print(f"{name} {size}x: {c.records:,} records, {c.bytes / 1e6:.1f} MB, {extra}; floor {floor:.3f} s")
+            for label in labels:
+                run = best_child([*commands[label], c.folder], rounds)
+                cpu[(label, size)] = run.cpu
+                print(f"  {label:<14} {run.cpu:7.2f} s CPU = {run.cpu / floor:5.1f}x floor  "
+                      f"(wall {run.wall:.2f} s, peak RSS {run.peak_rss_mb:.0f} MB, exit {run.returncode})")
+    for label in labels:
+        print(f"  {name} {label}: 4x input costs {cpu[(label, 4)] / cpu[(label, 1)]:.2f}x the time")
+
