@@ -63,24 +63,26 @@ def _label(s: ScanSegment) -> str:
 def _scan_ids(s: ScanSegment) -> dict[str, object]:
     ids: dict[str, object] = {"update_source": None, "content_version": None, "scan_job": s.job,
                               "location_request": None, "messages": []}
-    messages: list[str] = []
+    messages: dict[str, None] = {}  # in order of first appearance, each once (a list lookup was quadratic)
     for f in s.facts:
-        for k in ("update_source", "location_request"):
-            if ids.get(k) is None and k in f.ids:
-                ids[k] = f.ids[k]
+        fids = f.ids
+        if fids:
+            for k in ("update_source", "location_request"):
+                if ids.get(k) is None and k in fids:
+                    ids[k] = fids[k]
+            for k in ("message", "reply"):
+                if k in fids:
+                    messages.setdefault(fids[k])
         if ids["content_version"] is None and "content_version" in f.values:
             ids["content_version"] = f.values["content_version"]
-        for k in ("message", "reply"):
-            if k in f.ids and f.ids[k] not in messages:
-                messages.append(f.ids[k])
-    ids["messages"] = messages
+    ids["messages"] = list(messages)
     return ids
 
 
 def describe_scan(sid: str, s: ScanSegment, joined: Mapping[str, list[Fact]], how: Mapping[str, str],
                   loaded: Loaded, superseded: bool, host_name: str | None) -> Flow:
     flow = Flow("scan", s.host, sid, ids=_scan_ids(s), label=_label(s), host_name=host_name,
-                zone_known=zone_known(s.facts))
+                zone_known=not s.assumed_local)
     for spec in SCAN_STEPS:
         facts = sorted([*s.steps.get(spec.key, []), *joined.get(spec.key, [])], key=lambda f: f.key)
         step = Step(spec.key, spec.title, expected=spec.expected)
@@ -127,7 +129,7 @@ def describe_evaluation(sid: str, s: ScanSegment, loaded: Loaded, host_name: str
     ids: dict[str, object] = {"mode": mode, "searches": s.agent_searches or s.comapi_searches,
                               "criteria": criteria, "after_scan": after}
     flow = Flow("evaluation", s.host, sid, ids=ids, label=_EVAL_LABEL.get(mode, "re-evaluation"), host_name=host_name,
-                zone_known=zone_known(s.facts))
+                zone_known=not s.assumed_local)
     for spec in EVALUATION_STEPS:
         facts = sorted((f for key in _EVAL_FROM[spec.key] for f in s.steps.get(key, [])), key=lambda f: f.key)
         step = Step(spec.key, spec.title, expected=spec.expected)
@@ -455,7 +457,7 @@ class ScanKind(KindBase):
         last_scan: str | None = None
         for i, (sid, s) in enumerate(pairs):
             superseded = any(m == modes[i] for m in modes[i + 1:])  # a newer scan (or evaluation) of this host
-            known = zone_known(s.facts)
+            known = not s.assumed_local
             sig = (len(s.facts), s.facts[0].key, s.facts[-1].key, superseded, loaded.version,
                    loaded.host_version(host), name, self._joins.sig(sid) if known else None, last_scan,
                    cover_sig)
@@ -520,7 +522,7 @@ def _with_ids(host: str, scans: Sequence[ScanSegment]) -> list[tuple[str, ScanSe
     seen: dict[str, int] = {}
     for s in scans:
         first = s.first or s.facts[0].utc
-        sid = flow_id("scan" if s.mode == "scan" else "evaluation", host, first, zone_known(s.facts))
+        sid = flow_id("scan" if s.mode == "scan" else "evaluation", host, first, not s.assumed_local)
         n = seen[sid] = seen.get(sid, 0) + 1
         out.append((sid if n == 1 else f"{sid}#{n}", s))
     return out

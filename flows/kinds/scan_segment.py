@@ -60,10 +60,15 @@ class ScanSegment:
     # host each time a policy delivery is described, and scanning the facts each time was quadratic.
     by_updates: bool = False  # a ``scan_by_updates`` record
     asked_sup: bool = False  # a record of asking for a WSUS location (_ASKED_SUP)
+    # Whether any record's time is a local time of an unknown zone, kept as records are added for
+    # the same reason: each update asked it of every segment of a changed host.
+    assumed_local: bool = False
 
     def add(self, f: Fact) -> None:
         self.facts.append(f)
         self.steps[f.step].append(f)
+        if f.entry.time_source == "assumed-local":
+            self.assumed_local = True
         if f.name == "scan_by_updates":
             self.by_updates = True
         elif f.name in _ASKED_SUP:
