@@ -9,7 +9,6 @@ would be in the picture) runs. Regenerate with ``--snapshot-update`` and look at
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,17 +20,11 @@ from sumtrace.tui.logindex import R_MSG
 from sumtrace.tui.widgets import LogView
 from tests.test_tui_app import loaded
 from tests.test_tui_logview import multiday_app
+from tests.test_tui_snapshots import plain_environment
+
+__all__ = ["plain_environment"]  # the autouse fixture that keeps the developer's settings out of the pictures
 
 SIZES = [(80, 24), (160, 48)]
-
-
-@pytest.fixture(autouse=True)
-def plain_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """The developer's NO_COLOR, theme or keymap must not change the pictures."""
-    for name in ("NO_COLOR", "SUMTRACE_THEME", "SUMTRACE_MAX_LINES", "SUMTRACE_KEYMAP"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("APPDATA", str(tmp_path / "config"))
 
 
 async def _settle(pilot: Pilot[int], app: SumtraceApp) -> None:

@@ -43,6 +43,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -126,6 +127,28 @@ class Producer:
         return {c: b"".join(v) for c, v in out.items()}
 
 
+def time_handlers(handled: list[float]) -> Callable[[], None]:
+    """Record when a list move or a view switch is handled (the keys the benchmarks press);
+    returns the function that puts the original handlers back."""
+    original_move, original_view = BlockList.action_move, SumtraceApp.action_view
+
+    def timed_move(self: BlockList, delta: int) -> None:
+        handled.append(time.perf_counter())
+        original_move(self, delta)
+
+    def timed_view(self: SumtraceApp, name: str) -> None:
+        handled.append(time.perf_counter())
+        original_view(self, name)
+
+    def untime() -> None:
+        BlockList.action_move = original_move  # type: ignore[method-assign]
+        SumtraceApp.action_view = original_view  # type: ignore[method-assign]
+
+    BlockList.action_move = timed_move  # type: ignore[method-assign]
+    SumtraceApp.action_view = timed_view  # type: ignore[method-assign]
+    return untime
+
+
 def percentile(values: list[float], p: float) -> float:
     if not values:
         return float("nan")
@@ -195,19 +218,7 @@ async def bench(rate: int, seconds: float, mode: str, facts: float, max_entries:
                       gc_freeze=os.environ.get("BENCH_FREEZE", "1") == "1")
     handled: list[float] = []
     sent: list[float] = []
-    original_move = BlockList.action_move
-    original_view = SumtraceApp.action_view
-
-    def timed_move(self: BlockList, delta: int) -> None:
-        handled.append(time.perf_counter())
-        original_move(self, delta)
-
-    def timed_view(self: SumtraceApp, name: str) -> None:
-        handled.append(time.perf_counter())
-        original_view(self, name)
-
-    BlockList.action_move = timed_move  # type: ignore[method-assign]
-    SumtraceApp.action_view = timed_view  # type: ignore[method-assign]
+    untime = time_handlers(handled)
     lags: list[float] = []
 
     spikes: list[tuple[float, float]] = []
@@ -261,8 +272,7 @@ async def bench(rate: int, seconds: float, mode: str, facts: float, max_entries:
             counts = collections.Counter(type(o).__name__ for o in gc.get_objects())
             print("GC-tracked objects:", sum(counts.values()), counts.most_common(12))
         await pilot.press("q")
-    BlockList.action_move = original_move  # type: ignore[method-assign]
-    SumtraceApp.action_view = original_view  # type: ignore[method-assign]
+    untime()
 
     lat = [(h - s) * 1000 for s, h in zip(sent, handled)]
     moves = [x for i, x in enumerate(lat) if keys[i % len(keys)] in ("down", "up")] or [float("nan")]
@@ -322,18 +332,7 @@ async def bench_replay_once(bundle: str, keys_every: float, size: tuple[int, int
                                      animations=False)
     assert app is not None and not errors, errors
     handled: list[float] = []
-    original_move, original_view = BlockList.action_move, SumtraceApp.action_view
-
-    def timed_move(self: BlockList, delta: int) -> None:
-        handled.append(time.perf_counter())
-        original_move(self, delta)
-
-    def timed_view(self: SumtraceApp, name: str) -> None:
-        handled.append(time.perf_counter())
-        original_view(self, name)
-
-    BlockList.action_move = timed_move  # type: ignore[method-assign]
-    SumtraceApp.action_view = timed_view  # type: ignore[method-assign]
+    untime = time_handlers(handled)
     out: dict[str, Any] = {}
     first: list[float] = []
     original_start = SumtraceApp._start
@@ -385,8 +384,7 @@ async def bench_replay_once(bundle: str, keys_every: float, size: tuple[int, int
             out["keys_after"] = after
             await pilot.press("q")
     finally:
-        BlockList.action_move = original_move  # type: ignore[method-assign]
-        SumtraceApp.action_view = original_view  # type: ignore[method-assign]
+        untime()
         SumtraceApp._start = original_start  # type: ignore[method-assign]
     return out
 
