@@ -23,6 +23,22 @@ _SURROGATE = re.compile("[\udc80-\udcff]")
 # A line ends at LF, CRLF or a lone CR (classic Mac endings, and writers that emit bare CRs: with
 # LF only, a CR-only SMS-trace or WindowsUpdate.log file was one merged entry).
 _LINE_BREAK = re.compile("\r\n?|\n")
+
+
+def line_breaks(buf: str, a: int, b: int, after_cr: bool = False) -> int:
+    """Line breaks in ``buf[a:b]`` as records are numbered: CRLF, LF and a lone CR are one each.
+
+    Counted in pieces as a buffer advances: ``after_cr`` says the piece before ended with CR, so an
+    LF starting this one completes that CRLF and is not a second break. (The tail counts what
+    ``--from-end`` skips with this too, so live line numbers match ``parse``.)
+    """
+    n = buf.count("\n", a, b)
+    cr = buf.count("\r", a, b)
+    if cr:
+        n += cr - buf.count("\r\n", a, b)
+    if after_cr and b > a and buf[a] == "\n":
+        n -= 1
+    return n
 _BLANK = "\r\n\x00 \t\ufeff"  # what may separate records without being text
 _SNIFF_BYTES = 64
 DEFAULT_MAX_RECORD = 64 * 1024 * 1024
@@ -166,16 +182,8 @@ class RecordParser:
         return self._cur_line, self._cur_byte
 
     def _breaks(self, buf: str, a: int, b: int) -> int:
-        """Line breaks (LF, CRLF, lone CR) in buf[a:b], given what was counted before ``a``.
-
-        Counted in pieces as the buffer advances; a CRLF split between two pieces counts once.
-        """
-        n = buf.count("\n", a, b)
-        cr = buf.count("\r", a, b)
-        if cr:
-            n += cr - buf.count("\r\n", a, b)
-        if self._cur_after_cr and b > a and buf[a] == "\n":
-            n -= 1
+        """Line breaks in buf[a:b] (:func:`line_breaks`), given what was counted before ``a``."""
+        n = line_breaks(buf, a, b, self._cur_after_cr)
         if b > a:
             self._cur_after_cr = buf[b - 1] == "\r"
         return n

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sumtrace.parsers.files import base_name
+from sumtrace.parsers.stream import line_breaks
 
 READ_LIMIT = 4 * 1024 * 1024
 HEAD_SIZE = 1024
@@ -485,8 +486,11 @@ class Tail:
             pos += len(data)
             if codec and pos == len(data):
                 data = data[len(bom):]
-            count += count_breaks(data, after_cr, codec)
-            after_cr = data.endswith("\r".encode(codec) if codec else b"\r")
+            # Decoded as the stream decodes it, so only whole characters count (a byte search
+            # would also find 0x0A inside UTF-16 characters); undecodable bytes are no break.
+            text = data.decode(codec or "latin-1", errors="replace")
+            count += line_breaks(text, 0, len(text), after_cr)
+            after_cr = text.endswith("\r")
         return count
 
     # ------------------------------------------------------------------ errors
@@ -500,20 +504,3 @@ class Tail:
             return
         self._reported.add(key)
         out.append(Event("error", f"{self.path}: {text}"))
-
-
-def count_breaks(data: bytes, after_cr: bool = False, codec: str = "") -> int:
-    """Line breaks in ``data`` as the stream counts them: CRLF, LF and a lone CR are one each.
-
-    ``after_cr``: the previous slice ended with CR, so an LF starting this one completes that
-    CRLF and is not a second break. ``codec``: a UTF-16 file's codec; its text is decoded first, so
-    only whole code units count (a byte search would also find 0x0A inside other characters).
-    """
-    if codec:
-        text = data.decode(codec, errors="replace")
-        n = text.count("\n") + text.count("\r") - text.count("\r\n")
-        return n - 1 if after_cr and text.startswith("\n") else n
-    n = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
-    if after_cr and data.startswith(b"\n"):
-        n -= 1
-    return n
