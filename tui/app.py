@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import gc
 import os
-import signal
 import sys
 import threading
 import time
@@ -51,6 +50,7 @@ from sumtrace.flows.model import Flow, Step
 from sumtrace.flows.tracker import Tracker
 from sumtrace.live.control import Clock, Driver, DriverControl, ViewFreeze, wall_clock
 from sumtrace.live.pipeline import Batch, FileEvent, Pipeline
+from sumtrace.live.signals import install_stop_signals
 from sumtrace.parsers.entry import Entry
 from sumtrace.tui.export import timeline_text, write_export
 from sumtrace.tui.keygate import FORWARD_LIMIT, HOLD_LIMIT, KeyGate, app_may_take
@@ -435,18 +435,13 @@ class SumtraceApp(App[int]):
             self.driver_done = True
 
     def _signals(self) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in (getattr(signal, "SIGHUP", None), getattr(signal, "SIGTERM", None)):
-            if sig is None:
-                continue
-            try:
-                loop.add_signal_handler(sig, self._hangup)
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass
+        # The same stop signals as the headless commands (SIGINT sent from outside too: Ctrl+C
+        # itself arrives as a key in the terminal's raw mode).
+        install_stop_signals(self._hangup)
         self.set_interval(5.0, self._check_tty, name="tty-check")
 
     def _hangup(self) -> None:
-        """SIGHUP (the terminal went away) or SIGTERM: stop the driver and exit, quietly."""
+        """SIGHUP (the terminal went away), SIGTERM or SIGINT: stop the driver and exit, quietly."""
         if self._stop is not None:
             self.call_driver(self._stop)
         self.exit(0)
